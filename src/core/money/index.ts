@@ -1,0 +1,3 @@
+export * from './currency.js';
+export * from './decimal.js';
+export * from './money.js';

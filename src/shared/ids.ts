@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Prefixed, time-sortable IDs (`cus_01JD…`): 48 bits of milliseconds then 80 random bits, in Crockford
+ * base32 (26 chars, like a ULID). IDs minted in the same millisecond by one process stay ordered by
+ * incrementing the random part, so sorting by ID sorts by creation.
+ */
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+export const ID_PREFIXES = {
+  instance: 'ins',
+  apiKey: 'key',
+  customer: 'cus',
+  subscription: 'sub',
+  subscriptionItem: 'si',
+  price: 'price',
+  product: 'prod',
+  invoice: 'inv',
+  invoiceLine: 'il',
+  coupon: 'coupon',
+  credit: 'cbtxn',
+  approval: 'apr',
+  event: 'evt',
+  job: 'job',
+  staff: 'stf',
+  audit: 'aud',
+  contract: 'ctr',
+  license: 'lic',
+  catalogVersion: 'cv',
+  schedule: 'sched',
+  webhookEndpoint: 'we',
+  request: 'req',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+let lastMs = -1;
+let lastRand = 0n;
+const RAND_MAX = (1n << 80n) - 1n;
+
+function encode(value: bigint, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    out = ALPHABET[Number(value & 31n)] + out;
+    value >>= 5n;
+  }
+  return out;
+}
+
+/** A new ID for `kind` at time `at` (pass the injected clock's now; IDs only need it for ordering). */
+export function newId(kind: IdKind, at: Date): string {
+  let ms = at.getTime();
+  if (ms <= lastMs) {
+    // Same or earlier millisecond (or a clock that went back): keep monotonic within this process.
+    ms = lastMs;
+    lastRand = lastRand + 1n;
+    if (lastRand > RAND_MAX) {
+      lastMs += 1;
+      ms = lastMs;
+      lastRand = BigInt('0x' + randomBytes(10).toString('hex')) >> 1n;
+    }
+  } else {
+    lastMs = ms;
+    // Keep the top bit clear so increments within one millisecond never overflow in practice.
+    lastRand = BigInt('0x' + randomBytes(10).toString('hex')) >> 1n;
+  }
+  return `${ID_PREFIXES[kind]}_${encode(BigInt(ms), 10)}${encode(lastRand, 16)}`;
+}
+
+const ID_RE = /^([a-z]+)_([0-9A-HJKMNP-TV-Z]{26})$/;
+
+/** True when `id` is a well-formed ID of `kind`. */
+export function isId(kind: IdKind, id: string): boolean {
+  const m = ID_RE.exec(id);
+  return m !== null && m[1] === ID_PREFIXES[kind];
+}
+
+/** The millisecond timestamp encoded in an ID. */
+export function idTime(id: string): Date {
+  const m = ID_RE.exec(id);
+  if (!m || !m[2]) throw new RangeError(`not an id: ${id}`);
+  let ms = 0n;
+  for (const ch of m[2].slice(0, 10)) ms = (ms << 5n) | BigInt(ALPHABET.indexOf(ch));
+  return new Date(Number(ms));
+}
