@@ -1,0 +1,30 @@
+/**
+ * `npm run bench`: runs every benchmark and prints one table of figures and ratios, with the machine's
+ * core count and the database used. Benchmarks measure; they never fail a build.
+ */
+import { cpus } from 'node:os';
+import { benchRating } from './rating.js';
+
+interface BenchResult {
+  name: string;
+  figures: Record<string, string | number>;
+}
+
+const benches: { name: string; run: () => Promise<BenchResult> }[] = [{ name: 'rating', run: () => benchRating() }];
+
+const only = process.argv[2];
+const results: BenchResult[] = [];
+for (const b of benches) {
+  if (only && b.name !== only) continue;
+  process.stderr.write(`running ${b.name}…\n`);
+  results.push(await b.run());
+}
+
+const rows: [string, string, string][] = [];
+for (const r of results) for (const [k, v] of Object.entries(r.figures)) rows.push([r.name, k, typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v]);
+const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), ['benchmark', 'figure', 'value'][i]?.length ?? 0));
+const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i] ?? 0)).join('  ');
+console.log(`\nTally benchmarks — ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}, database ${process.env.BENCH_DATABASE_URL ? 'postgres' : 'pglite'}\n`);
+console.log(line(['benchmark', 'figure', 'value']));
+console.log(line(w.map((n) => '-'.repeat(n))));
+for (const r of rows) console.log(line(r));

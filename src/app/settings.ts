@@ -1,0 +1,31 @@
+import { resolve } from 'node:path';
+import { invalid } from '../shared/errors.js';
+
+/** Process-level settings, read once from the environment at the edge and passed down explicitly. */
+export interface Settings {
+  host: string;
+  port: number;
+  /** PostgreSQL URL; when absent Tally runs on embedded PGlite in `dataDir`. */
+  databaseUrl: string | null;
+  dataDir: string;
+  configPath: string;
+  logLevel: string;
+  /** Print logs human-readable (a TTY) or as JSON lines. */
+  prettyLogs: boolean;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
+  const port = env.PORT === undefined || env.PORT === '' ? 4242 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw invalid('invalid_setting', `PORT must be an integer between 0 and 65535, got '${env.PORT}'.`, 'PORT');
+  }
+  return {
+    host: env.HOST || '127.0.0.1',
+    port,
+    databaseUrl: env.DATABASE_URL || null,
+    dataDir: resolve(cwd, env.TALLY_DATA_DIR || '.tally/data'),
+    configPath: resolve(cwd, env.TALLY_CONFIG || 'examples/billing.yaml'),
+    logLevel: env.LOG_LEVEL || 'info',
+    prettyLogs: env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : Boolean(process.stdout.isTTY),
+  };
+}

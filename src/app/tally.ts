@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { activateCatalogConfig, type CatalogVersion } from '../billing/catalog/catalog-versions.js';
+import { formatConfigErrors, type ConfigError } from '../core/catalog/index.js';
+import { buildServer } from '../http/server.js';
+import type { Clock } from '../shared/clock.js';
+import { TallyError, isTallyError } from '../shared/errors.js';
+import type { Database } from '../store/database.js';
+import type { Logger } from './logger.js';
+import { openStore } from './open-store.js';
+import type { Settings } from './settings.js';
+import { VERSION } from './version.js';
+
+export interface RunningTally {
+  readonly url: string;
+  readonly database: Database;
+  readonly app: FastifyInstance;
+  readonly catalog: CatalogVersion;
+  close(): Promise<void>;
+}
+
+/** Reads the billing config file; invalid config stops start-up with every error listed. */
+export async function loadConfigFile(database: Database, clock: Clock, path: string): Promise<{ version: CatalogVersion; created: boolean; changed: boolean }> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new TallyError('invalid_request', 'config_unreadable', `Cannot read the billing config ${path}: ${(e as Error).message}`, { param: 'TALLY_CONFIG' });
+  }
+  try {
+    return await activateCatalogConfig(database.db, clock, text, basename(path));
+  } catch (e) {
+    if (isTallyError(e) && e.code === 'config_invalid') {
+      const errors = (e.details as { errors: ConfigError[] }).errors;
+      throw new TallyError('invalid_request', 'config_invalid', `The billing config is invalid:\n${formatConfigErrors(errors, path)}`, { param: 'TALLY_CONFIG' });
+    }
+    throw e;
+  }
+}
+
+/** Opens the store, loads the config and serves HTTP. Everything the process holds is released by close(). */
+export async function startTally(settings: Settings, clock: Clock, logger: Logger): Promise<RunningTally> {
+  const database = await openStore(settings, clock);
+  let app: FastifyInstance | null = null;
+  try {
+    const loaded = await loadConfigFile(database, clock, settings.configPath);
+    logger.info({ version: loaded.version.id, hash: loaded.version.hash.slice(0, 12), changed: loaded.changed }, `billing config ${settings.configPath}`);
+    app = await buildServer({ database, clock, logger, version: VERSION });
+    const address = await app.listen({ host: settings.host, port: settings.port });
+    const finalApp = app;
+    let closing: Promise<void> | null = null;
+    return {
+      url: address.replace('[::1]', 'localhost'),
+      database,
+      app: finalApp,
+      catalog: loaded.version,
+      close: () =>
+        (closing ??= (async () => {
+          try {
+            await finalApp.close();
+          } finally {
+            await database.close();
+          }
+        })()),
+    };
+  } catch (e) {
+    await app?.close().catch(() => {});
+    await database.close();
+    throw e;
+  }
+}

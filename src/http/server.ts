@@ -1,0 +1,73 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createSerializerCompiler, jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from '../app/logger.js';
+import type { Clock } from '../shared/clock.js';
+import { newId } from '../shared/ids.js';
+import type { Database } from '../store/database.js';
+import { installErrorHandling } from './errors.js';
+import { installIdempotency } from './idempotency.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface HttpDeps {
+  database: Database;
+  clock: Clock;
+  logger: Logger;
+  version: string;
+}
+
+/** Amounts are bigint inside Tally; on the wire they are JSON integers (minor units), as at the provider. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+      throw new RangeError(`amount ${value} exceeds JSON's safe integer range`);
+    }
+    return Number(value);
+  }
+  return value;
+}
+
+export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    genReqId: () => newId('request', deps.clock.now()),
+    requestIdHeader: 'x-request-id',
+    bodyLimit: 5 * 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(createSerializerCompiler({ replacer: jsonReplacer }));
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('request-id', req.id);
+    return payload;
+  });
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tally API',
+        version: deps.version,
+        description:
+          'Billing for SaaS: instance API (usage, billing state, entitlements), admin API and webhooks. ' +
+          'Amounts are integers in minor units; unit amounts are decimal strings with up to 12 places. ' +
+          'Every POST accepts an Idempotency-Key header. Errors have the shape {error: {type, code, message, param}}.',
+      },
+      components: {
+        securitySchemes: {
+          instanceKey: { type: 'http', scheme: 'bearer', description: 'An instance API key (tally_ik_…)' },
+          staff: { type: 'http', scheme: 'bearer', description: 'A staff API key or session token' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  installIdempotency(app, { db: deps.database.db, clock: deps.clock });
+
+  await app.register(healthRoutes, { database: deps.database });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,13 @@
+import type { FastifyInstance } from 'fastify';
+import { createLogger } from '../../src/app/logger.js';
+import { buildServer } from '../../src/http/server.js';
+import type { Clock } from '../../src/shared/clock.js';
+import type { Database } from '../../src/store/database.js';
+
+/** The real HTTP app on a test database, driven with app.inject (no socket). */
+export async function testApp(database: Database, clock: Clock, extend?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
+  const app = await buildServer({ database, clock, logger: createLogger({ level: 'silent', pretty: false }), version: 'test' });
+  extend?.(app);
+  await app.ready();
+  return app;
+}
