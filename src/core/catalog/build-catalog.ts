@@ -73,7 +73,7 @@ function buildPrice(key: string, productKey: string, planKey: string, metric: st
     scheme: buildScheme(key, p),
     metered,
     startup: p.startup
-      ? Object.freeze({ validDays: p.startup.valid_days, moveToPrice: p.startup.move_to_price ?? null })
+      ? Object.freeze({ validDays: p.startup.valid_days, moveToPrice: p.startup.move_to_price ?? null, startupPlan: p.startup.startup_plan })
       : null,
     description: p.description ?? null,
     metadata: Object.freeze({ ...(p.metadata ?? {}) }),

@@ -127,6 +127,13 @@ export const startupSchema = z
     move_to_price: priceKey
       .optional()
       .describe("Price key (same product and currency) to move to on expiry; default: the product's default paid plan."),
+    startup_plan: z
+      .boolean()
+      .default(true)
+      .describe(
+        'The seeds\' `plan: startup` metadata. True (default): without move_to_price, expiry moves to the default paid plan. ' +
+          'False: a merely time-limited price, which falls back to the free (default) plan on expiry (R6).',
+      ),
   })
   .describe('Startup-program terms (the plan: startup metadata): when the shortest valid_days runs out, items reset.');
 

@@ -35,8 +35,10 @@ export type PricingScheme =
 export interface StartupTerms {
   /** Days the price is valid from the subscription item's start (R6). */
   readonly validDays: number;
-  /** Price key to move to when it expires; absent → the product's default paid price (R6). */
+  /** Price key to move to when it expires; absent → the default paid price for startup plans, else the default (free) plan (R6). */
   readonly moveToPrice: string | null;
+  /** Carries the `plan: startup` metadata (R6): decides where an expiry without moveToPrice leads. */
+  readonly startupPlan: boolean;
 }
 
 export interface Price {
@@ -49,7 +51,7 @@ export interface Price {
   readonly scheme: PricingScheme;
   /** Present on metered prices: which metric and how it is aggregated over the period. */
   readonly metered: { readonly metric: string; readonly aggregation: Aggregation } | null;
-  /** `plan: startup` prices carry their expiry terms (R6). */
+  /** Time-limited prices (`valid_days`, usually `plan: startup`) carry their expiry terms (R6). */
   readonly startup: StartupTerms | null;
   readonly description: string | null;
   readonly metadata: Readonly<Record<string, string>>;

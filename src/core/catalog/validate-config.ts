@@ -360,6 +360,8 @@ class Validator {
       }
       return;
     }
+    // A time-limited price that is not a startup plan falls back to the default (free) plan, which always exists.
+    if (terms.startup_plan === false) return;
     const paidKey = defaultPaidPlanOf(product);
     if (paidKey === null) {
       this.sink.add(

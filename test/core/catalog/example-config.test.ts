@@ -111,6 +111,7 @@ describe('examples/billing.yaml', () => {
     expect(price('group_analytics.startup.usd.month').startup).toEqual({
       validDays: 365,
       moveToPrice: 'group_analytics.paid.usd.month',
+      startupPlan: true,
     });
   });
 

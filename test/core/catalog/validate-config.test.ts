@@ -278,6 +278,14 @@ describe('references', () => {
     expect(e.path).toBe(`${PRICE}.startup`);
     expect(e.message).toContain("'product_analytics' has none");
 
+    // A merely time-limited price (not `plan: startup`) falls back to the default plan: nothing more needed.
+    const timeLimited = withPrice(`per_unit: { unit_amount: 0 }\n${METERED}\nstartup: { valid_days: 30, startup_plan: false }`).replace(
+      'default_plan: paid',
+      'default_plan: paid\n    default_paid_plan: null',
+    );
+    const terms = [...catalogOf(timeLimited).catalog.prices.values()].find((p) => p.startup)?.startup;
+    expect(terms).toEqual({ validDays: 30, moveToPrice: null, startupPlan: false });
+
     const otherCurrency = yaml`
       version: 1
       products:
