@@ -1,0 +1,2 @@
+export * from './invoice-lines.js';
+export * from './invoice-totals.js';
