@@ -1,0 +1,36 @@
+import { pruneIdempotencyKeys } from '../store/idempotency.js';
+import { JobRegistry } from './registry.js';
+import {
+  advanceSubscriptionJob,
+  PERIOD_END_JOB,
+  SCHEDULE_JOB,
+  scheduleJob,
+  STARTUP_EXPIRY_JOB,
+  TRIAL_EXPIRY_JOB,
+  trialExpiryJob,
+} from '../billing/subscriptions/jobs.js';
+
+const HOUR_MS = 60 * 60 * 1_000;
+/** Idempotency keys are honoured for 24 hours, as at Stripe. */
+const IDEMPOTENCY_KEY_TTL_MS = 24 * HOUR_MS;
+
+/** Every job kind Tally runs. Add new kinds here; `tally serve` and `tally worker` both use this. */
+export function buildJobRegistry(): JobRegistry {
+  return (
+    new JobRegistry()
+      // Does nothing: for checking that a worker is alive and for tests.
+      .register('noop', async () => {})
+      .register(
+        'prune_idempotency_keys',
+        async (ctx) => {
+          await pruneIdempotencyKeys(ctx.db, new Date(ctx.clock.now().getTime() - IDEMPOTENCY_KEY_TTL_MS));
+        },
+        { everyMs: HOUR_MS },
+      )
+      // Subscriptions: period roll-over, startup expiry (R6), free-trial end (R9), schedule phases.
+      .register(PERIOD_END_JOB, advanceSubscriptionJob)
+      .register(STARTUP_EXPIRY_JOB, advanceSubscriptionJob)
+      .register(TRIAL_EXPIRY_JOB, trialExpiryJob)
+      .register(SCHEDULE_JOB, scheduleJob)
+  );
+}
