@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { checkPassword } from '../billing/staff/staff.js';
 import { invalid } from '../shared/errors.js';
 
 /** Process-level settings, read once from the environment at the edge and passed down explicitly. */
@@ -12,6 +13,8 @@ export interface Settings {
   logLevel: string;
   /** Print logs human-readable (a TTY) or as JSON lines. */
   prettyLogs: boolean;
+  /** TALLY_ADMIN_PASSWORD: the first-run owner's password; without it one is generated and printed once. */
+  adminPassword: string | null;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
@@ -19,6 +22,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw invalid('invalid_setting', `PORT must be an integer between 0 and 65535, got '${env.PORT}'.`, 'PORT');
   }
+  // Checked here so a too-short password stops start-up before anything is created.
+  if (env.TALLY_ADMIN_PASSWORD) checkPassword(env.TALLY_ADMIN_PASSWORD, 'TALLY_ADMIN_PASSWORD');
   return {
     host: env.HOST || '127.0.0.1',
     port,
@@ -27,5 +32,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     configPath: resolve(cwd, env.TALLY_CONFIG || 'examples/billing.yaml'),
     logLevel: env.LOG_LEVEL || 'info',
     prettyLogs: env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : Boolean(process.stdout.isTTY),
+    adminPassword: env.TALLY_ADMIN_PASSWORD || null,
   };
 }

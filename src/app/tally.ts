@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { bootstrapIfEmpty, type FirstRun } from '../billing/bootstrap/first-run.js';
 import { activateCatalogConfig, type CatalogVersion } from '../billing/catalog/catalog-versions.js';
+import { systemActor } from '../billing/context.js';
 import { formatConfigErrors, type ConfigError } from '../core/catalog/index.js';
 import { buildServer } from '../http/server.js';
 import type { Clock } from '../shared/clock.js';
@@ -17,6 +19,8 @@ export interface RunningTally {
   readonly database: Database;
   readonly app: FastifyInstance;
   readonly catalog: CatalogVersion;
+  /** What this start created on an empty installation (secrets to print once), or null on later starts. */
+  readonly firstRun: FirstRun | null;
   close(): Promise<void>;
 }
 
@@ -48,6 +52,10 @@ export async function startTally(settings: Settings, clock: Clock, logger: Logge
     logger.info({ version: loaded.version.id, hash: loaded.version.hash.slice(0, 12), changed: loaded.changed }, `billing config ${settings.configPath}`);
     app = await buildServer({ database, clock, logger, version: VERSION });
     const address = await app.listen({ host: settings.host, port: settings.port });
+    // After listen succeeded: secrets shown once must not be created by a start that then fails (port taken).
+    const firstRun = await bootstrapIfEmpty({ db: database.db, clock, actor: systemActor('bootstrap') }, { adminPassword: settings.adminPassword });
+    // Only IDs in the log: the secrets go to the terminal once (serve prints them), never to log storage.
+    if (firstRun) logger.info({ instance: firstRun.instance.id, key: firstRun.instanceKey.id, owner: firstRun.owner.id }, 'first run: created the demo instance, its key and the owner account');
     const finalApp = app;
     let closing: Promise<void> | null = null;
     return {
@@ -55,6 +63,7 @@ export async function startTally(settings: Settings, clock: Clock, logger: Logge
       database,
       app: finalApp,
       catalog: loaded.version,
+      firstRun,
       close: () =>
         (closing ??= (async () => {
           try {

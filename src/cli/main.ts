@@ -16,6 +16,7 @@ Environment:
   DATABASE_URL     PostgreSQL URL; without it Tally uses embedded PGlite in TALLY_DATA_DIR
   TALLY_DATA_DIR   PGlite data directory (default ./.tally/data)
   TALLY_CONFIG     billing config file (default ./examples/billing.yaml)
+  TALLY_ADMIN_PASSWORD  the owner's password on first start (default: generated, printed once)
   HOST, PORT       where to listen (default 127.0.0.1:4242)
   LOG_LEVEL        pino level (default info); LOG_FORMAT=json|pretty`,
   );
@@ -25,7 +26,28 @@ program
   .description('run the HTTP API (and the job worker) until SIGINT/SIGTERM')
   .action(async () => (await import('./commands/serve.js')).serveCommand());
 
+program.command('worker').description('run the job worker alone (no HTTP) until SIGINT/SIGTERM').action(async () => void (await (await import('./commands/worker.js')).workerCommand()));
+
 program.command('migrate').description('apply pending database migrations').action(async () => (await import('./commands/migrate.js')).migrateCommand());
+
+const instances = program.command('instances').description('product deployments (us, eu, …) that call the instance API');
+instances
+  .command('create')
+  .argument('<slug>', 'lower-case letters, digits and dashes, e.g. us or eu')
+  .option('--name <name>', 'display name (default: the slug in upper case)')
+  .option('--reason <reason>', 'why, for the audit log')
+  .description('create an instance')
+  .action(async (slug: string, opts: { name?: string; reason?: string }) => (await import('./commands/instances.js')).instancesCreateCommand(slug, opts));
+
+const keys = program.command('keys').description('API keys (shown once, stored hashed)');
+keys
+  .command('create')
+  .option('--instance <slug>', 'an instance key for this instance (slug or ID)')
+  .option('--staff <email>', "a staff automation key acting with this staff member's role")
+  .option('--name <name>', 'what uses the key')
+  .option('--reason <reason>', 'why, for the audit log')
+  .description('create an API key; prints the secret (once) on stdout')
+  .action(async (opts: { instance?: string; staff?: string; name?: string; reason?: string }) => (await import('./commands/instances.js')).keysCreateCommand(opts));
 
 const config = program.command('config').description('billing config file tools');
 config

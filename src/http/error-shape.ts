@@ -37,3 +37,10 @@ export const errorResponses = {
   422: ErrorBody,
   500: ErrorBody,
 } as const;
+
+/** Error responses documented on every authenticated route. */
+export const authedErrorResponses = {
+  ...errorResponses,
+  401: ErrorBody,
+  403: ErrorBody,
+} as const;

@@ -32,7 +32,9 @@ function render(error: unknown): Rendered {
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.map((v) => {
-      const p = toParam(v.instancePath);
+      // A misspelt or unknown field: name it, so `billingEmail` points at itself rather than at the body.
+      const unknownKeys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+      const p = toParam(v.instancePath, Array.isArray(unknownKeys) && typeof unknownKeys[0] === 'string' ? unknownKeys[0] : undefined);
       return { param: p, message: v.message ?? 'is invalid' };
     });
     const first = issues[0];

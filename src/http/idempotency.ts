@@ -14,6 +14,10 @@ declare module 'fastify' {
     principalId?: string;
     idempotency?: { scope: string; key: string };
   }
+  interface FastifyContextConfig {
+    /** Top-level response fields never to store for replays (secrets shown once); a replay has them as null. */
+    idempotencyOmit?: readonly string[];
+  }
 }
 
 /** Sorted-key JSON, so `{a,b}` and `{b,a}` are the same request. */
@@ -88,6 +92,10 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
         } catch {
           body = payload;
         }
+      }
+      const omit = req.routeOptions.config.idempotencyOmit;
+      if (omit && body !== null && typeof body === 'object' && !Array.isArray(body)) {
+        body = { ...(body as Record<string, unknown>), ...Object.fromEntries(omit.map((f) => [f, null])) };
       }
       await completeIdempotencyKey(deps.db, idem.scope, idem.key, status, body);
     }

@@ -1,12 +1,18 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { createSerializerCompiler, jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createSerializerCompiler, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '../app/logger.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import type { Database } from '../store/database.js';
+import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { installIdempotency } from './idempotency.js';
+import { adminAuditRoutes } from './routes/admin-audit.js';
+import { adminCustomerRoutes } from './routes/admin-customers.js';
+import { adminInstanceRoutes } from './routes/admin-instances.js';
+import { adminStaffRoutes } from './routes/admin-staff.js';
+import { customerRoutes } from './routes/customers.js';
 import { healthRoutes } from './routes/health.js';
 
 export interface HttpDeps {
@@ -62,11 +68,21 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
     transform: jsonSchemaTransform,
+    // Fills components.schemas from the Zod schemas' meta ids, so their $refs resolve.
+    transformObject: jsonSchemaTransformObject,
   });
 
-  installIdempotency(app, { db: deps.database.db, clock: deps.clock });
+  const routeDeps = { db: deps.database.db, clock: deps.clock };
+  // Auth on onRequest, idempotency on preHandler: the caller is known before a key is reserved.
+  installAuth(app, routeDeps);
+  installIdempotency(app, routeDeps);
 
   await app.register(healthRoutes, { database: deps.database });
+  await app.register(customerRoutes, routeDeps);
+  await app.register(adminCustomerRoutes, routeDeps);
+  await app.register(adminInstanceRoutes, routeDeps);
+  await app.register(adminStaffRoutes, routeDeps);
+  await app.register(adminAuditRoutes, routeDeps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -1,10 +1,10 @@
-import { and, eq, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, or, sql } from 'drizzle-orm';
 import { normalizeCurrency, currencyExponent } from '../../core/money/index.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import { customers } from '../../store/schema.js';
 import { isUniqueViolation } from '../../store/transaction.js';
-import { recordAudit } from '../audit/record-audit.js';
+import { recordAudit, requireJustification } from '../audit/record-audit.js';
 import type { Justification, ServiceContext } from '../context.js';
 import { recordEvent } from '../events/record-event.js';
 
@@ -156,6 +156,8 @@ export interface UpdateCustomerInput {
 
 /** Updates identity and billing details; audited when staff do it (with their reason). */
 export async function updateCustomer(ctx: ServiceContext, id: string, patch: UpdateCustomerInput, why: Justification = {}): Promise<Customer> {
+  // Refuse before touching anything: a staff change without a reason must leave no trace.
+  requireJustification(ctx, why);
   checkEmail(patch.billingEmail);
   const before = await lockCustomer(ctx, id);
   const set: Partial<typeof customers.$inferInsert> = { updatedAt: ctx.clock.now() };
@@ -200,6 +202,8 @@ export interface CustomerSearch {
   query: string;
   instanceId?: string;
   limit?: number;
+  /** Cursor: only customers after this ID (results are in ID, i.e. creation, order). */
+  startingAfter?: string | null;
 }
 
 /** What support does first with a ticket: find the customer by team/org ID, billing email, provider ID or name. */
@@ -217,8 +221,8 @@ export async function searchCustomers(ctx: ServiceContext, s: CustomerSearch): P
   const rows = await ctx.db
     .select()
     .from(customers)
-    .where(s.instanceId ? and(eq(customers.instanceId, s.instanceId), match) : match)
-    .orderBy(customers.createdAt)
+    .where(and(s.instanceId ? eq(customers.instanceId, s.instanceId) : undefined, s.startingAfter ? gt(customers.id, s.startingAfter) : undefined, match))
+    .orderBy(asc(customers.id))
     .limit(Math.min(Math.max(s.limit ?? 50, 1), 200));
   return rows.map(toCustomer);
 }
