@@ -15,6 +15,8 @@ export interface Settings {
   prettyLogs: boolean;
   /** TALLY_ADMIN_PASSWORD: the first-run owner's password; without it one is generated and printed once. */
   adminPassword: string | null;
+  /** Whether `tally serve` also runs the job worker (default yes; TALLY_WORKER=off for API-only nodes on PostgreSQL). */
+  runWorker: boolean;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
@@ -33,5 +35,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     logLevel: env.LOG_LEVEL || 'info',
     prettyLogs: env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : Boolean(process.stdout.isTTY),
     adminPassword: env.TALLY_ADMIN_PASSWORD || null,
+    runWorker: env.TALLY_WORKER !== 'off',
   };
 }

@@ -6,6 +6,8 @@ import { activateCatalogConfig, type CatalogVersion } from '../billing/catalog/c
 import { systemActor } from '../billing/context.js';
 import { formatConfigErrors, type ConfigError } from '../core/catalog/index.js';
 import { buildServer } from '../http/server.js';
+import { buildJobRegistry } from '../jobs/registry-default.js';
+import { startWorker } from '../jobs/worker.js';
 import type { Clock } from '../shared/clock.js';
 import { TallyError, isTallyError } from '../shared/errors.js';
 import type { Database } from '../store/database.js';
@@ -56,6 +58,9 @@ export async function startTally(settings: Settings, clock: Clock, logger: Logge
     const firstRun = await bootstrapIfEmpty({ db: database.db, clock, actor: systemActor('bootstrap') }, { adminPassword: settings.adminPassword });
     // Only IDs in the log: the secrets go to the terminal once (serve prints them), never to log storage.
     if (firstRun) logger.info({ instance: firstRun.instance.id, key: firstRun.instanceKey.id, owner: firstRun.owner.id }, 'first run: created the demo instance, its key and the owner account');
+    // The worker runs in the serving process: on PGlite it is the only process there can be (the lock),
+    // on PostgreSQL `tally worker` processes may run beside it.
+    const worker = settings.runWorker ? startWorker({ database, clock, registry: buildJobRegistry(), logger }) : null;
     const finalApp = app;
     let closing: Promise<void> | null = null;
     return {
@@ -68,6 +73,7 @@ export async function startTally(settings: Settings, clock: Clock, logger: Logge
         (closing ??= (async () => {
           try {
             await finalApp.close();
+            await worker?.stop();
           } finally {
             await database.close();
           }

@@ -181,7 +181,7 @@ describeDb('job runner', (database) => {
     await key('old', at(T0, -25 * HOUR));
     await key('recent', at(T0, -23 * HOUR));
     const registry = buildJobRegistry();
-    expect(registry.list()).toEqual(['noop', 'prune_idempotency_keys']);
+    expect(registry.list()).toEqual(expect.arrayContaining(['noop', 'prune_idempotency_keys']));
     await enqueueJob(ctxOf(db, clock), { kind: 'noop', payload: {} });
     await runDueJobs({ db, clock, registry }); // runs noop; schedules the prune for 11:00
     expect((await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.scope, 'jobtest'))).length).toBe(2);

@@ -38,17 +38,14 @@ export async function serveCommand(): Promise<void> {
     logger.flush?.();
     return;
   }
-  const where = tally.database.kind === 'pglite' ? `PGlite at ${tally.database.where}` : `PostgreSQL at ${tally.database.where}`;
-  process.stdout.write(`Tally is running at ${tally.url} (${where}, config ${settings.configPath})\n`);
-  // Straight to stdout, never through the logger: log lines may be shipped and kept.
-  if (tally.firstRun) process.stdout.write(formatFirstRun(tally.firstRun, tally.url));
-
+  // Handlers go in before the ready line: whoever reads it may signal at once.
+  const running = tally;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    tally
+    running
       .close()
       .then(() => {
         process.stdout.write('Tally stopped.\n');
@@ -61,4 +58,8 @@ export async function serveCommand(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  const where = tally.database.kind === 'pglite' ? `PGlite at ${tally.database.where}` : `PostgreSQL at ${tally.database.where}`;
+  process.stdout.write(`Tally is running at ${tally.url} (${where}, config ${settings.configPath})\n`);
+  // Straight to stdout, never through the logger: log lines may be shipped and kept.
+  if (tally.firstRun) process.stdout.write(formatFirstRun(tally.firstRun, tally.url));
 }
