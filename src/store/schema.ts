@@ -4,7 +4,7 @@
  * PostgreSQL 15 runs. Migrations are generated from this file into ./drizzle by `npm run db:generate`.
  */
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -279,4 +279,175 @@ export const jobs = pgTable(
     finishedAt: ts('finished_at'),
   },
   (t) => [index('jobs_due_idx').on(t.status, t.runAt)],
+);
+
+// ── Usage ────────────────────────────────────────────────────────────────────────────────────────────
+const qty = (name: string) => numeric(name, { precision: 38, scale: 12 });
+const minor = (name: string) => bigint(name, { mode: 'bigint' });
+
+/**
+ * Raw usage events, kept for audit and re-counting. The instance's event id is unique per customer
+ * forever: a repeat is a duplicate, never counted twice.
+ */
+export const usageEvents = pgTable(
+  'usage_events',
+  {
+    customerId: text('customer_id').notNull(),
+    eventId: text('event_id').notNull(),
+    metric: text('metric').notNull(),
+    value: qty('value').notNull(),
+    timestamp: ts('timestamp').notNull(),
+    properties: jsonb('properties'),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.eventId] }), index('usage_events_customer_metric_ts_idx').on(t.customerId, t.metric, t.timestamp)],
+);
+
+/**
+ * Per-day aggregates kept in step with ingestion (same transaction), so reads of a period never scan
+ * raw events. Billing periods start at 00:00 UTC, so a period is an exact union of days.
+ */
+export const usageDaily = pgTable(
+  'usage_daily',
+  {
+    customerId: text('customer_id').notNull(),
+    metric: text('metric').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    sum: qty('sum').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+    max: qty('max').notNull(),
+    lastValue: qty('last_value').notNull(),
+    lastAt: ts('last_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.metric, t.day] })],
+);
+
+/** Distinct keys per day for the `unique` aggregation (a count of distinct keys does not add up across days). */
+export const usageUniqueKeys = pgTable(
+  'usage_unique_keys',
+  {
+    customerId: text('customer_id').notNull(),
+    metric: text('metric').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    uniqueKey: text('unique_key').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.metric, t.day, t.uniqueKey] })],
+);
+
+/** A customer's billing limit per product, in currency (R12); optionally effective from the next period. */
+export const billingLimits = pgTable(
+  'billing_limits',
+  {
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    productKey: text('product_key').notNull(),
+    amount: minor('amount'),
+    currency: text('currency').notNull(),
+    /** A limit set "for the next period" waits here until that period starts. */
+    nextAmount: minor('next_amount'),
+    nextFrom: ts('next_from'),
+    /** Whether the customer is currently over the limit (quota limited), so each crossing is reported once. */
+    limited: boolean('limited').notNull().default(false),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.productKey] })],
+);
+
+// ── Invoices and the customer balance ────────────────────────────────────────────────────────────────
+export const invoices = pgTable(
+  'invoices',
+  {
+    id: text('id').primaryKey(),
+    instanceId: text('instance_id').notNull(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    subscriptionId: text('subscription_id'),
+    /** Assigned at finalization, gapless per prefix. */
+    number: text('number').unique(),
+    status: text('status', { enum: ['draft', 'open', 'paid', 'void', 'uncollectible'] }).notNull(),
+    collectionMethod: text('collection_method', { enum: ['charge_automatically', 'send_invoice'] }).notNull(),
+    paymentMethodTypes: jsonb('payment_method_types').notNull().default(['card']),
+    currency: text('currency').notNull(),
+    periodStart: ts('period_start'),
+    periodEnd: ts('period_end'),
+    subtotal: minor('subtotal').notNull(),
+    discountTotal: minor('discount_total').notNull(),
+    total: minor('total').notNull(),
+    startingBalance: minor('starting_balance').notNull(),
+    appliedBalance: minor('applied_balance').notNull(),
+    amountDue: minor('amount_due').notNull(),
+    amountPaid: minor('amount_paid').notNull(),
+    couponId: text('coupon_id'),
+    dueDate: ts('due_date'),
+    memo: text('memo'),
+    footer: text('footer'),
+    metadata: jsonb('metadata').notNull().default({}),
+    providerInvoiceId: text('provider_invoice_id').unique(),
+    createdAt: ts('created_at').notNull(),
+    finalizedAt: ts('finalized_at'),
+    paidAt: ts('paid_at'),
+    voidedAt: ts('voided_at'),
+  },
+  (t) => [
+    index('invoices_customer_idx').on(t.customerId, t.createdAt),
+    index('invoices_status_idx').on(t.status, t.createdAt),
+    // Exactly one invoice per subscription and period, whatever crashes or reruns happen (R17).
+    uniqueIndex('invoices_one_per_subscription_period').on(t.subscriptionId, t.periodStart).where(sql`${t.subscriptionId} is not null`),
+  ],
+);
+
+export const invoiceLines = pgTable(
+  'invoice_lines',
+  {
+    id: text('id').primaryKey(),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    position: integer('position').notNull(),
+    description: text('description').notNull(),
+    source: text('source', { enum: ['recurring', 'usage', 'up_front', 'manual'] }).notNull(),
+    productKey: text('product_key'),
+    priceKey: text('price_key'),
+    periodStart: ts('period_start'),
+    periodEnd: ts('period_end'),
+    quantity: qty('quantity').notNull(),
+    unitAmount: qty('unit_amount'),
+    flatAmount: qty('flat_amount'),
+    tier: integer('tier'),
+    amount: minor('amount').notNull(),
+    discountAmount: minor('discount_amount').notNull(),
+    discountable: boolean('discountable').notNull().default(true),
+  },
+  (t) => [uniqueIndex('invoice_lines_position_idx').on(t.invoiceId, t.position)],
+);
+
+/** Gapless invoice numbers: the counter row is locked and bumped in the finalizing transaction. */
+export const invoiceNumberSequences = pgTable('invoice_number_sequences', {
+  prefix: text('prefix').primaryKey(),
+  nextNumber: integer('next_number').notNull(),
+});
+
+/**
+ * The customer balance ledger, as at the provider: negative amounts are credit in the customer's favour.
+ * The balance is the sum of a customer's rows; `endingBalance` records it after each row for audits.
+ */
+export const balanceTransactions = pgTable(
+  'balance_transactions',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    amount: minor('amount').notNull(),
+    currency: text('currency').notNull(),
+    type: text('type', { enum: ['credit', 'applied_to_invoice', 'adjustment', 'invoice_voided'] }).notNull(),
+    description: text('description'),
+    invoiceId: text('invoice_id'),
+    creditRequestId: text('credit_request_id').unique(),
+    endingBalance: minor('ending_balance').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('balance_transactions_customer_idx').on(t.customerId, t.createdAt)],
 );

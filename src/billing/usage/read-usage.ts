@@ -1,0 +1,76 @@
+import { and, count, eq, gte, lt, sql } from 'drizzle-orm';
+import type { Aggregation } from '../../core/catalog/model.js';
+import { Decimal } from '../../core/money/index.js';
+import { invalid } from '../../shared/errors.js';
+import { usageDaily, usageEvents, usageUniqueKeys } from '../../store/schema.js';
+import type { ServiceContext } from '../context.js';
+import { utcDay } from './usage-event.js';
+
+function checkDayAligned(d: Date, param: string): void {
+  if (d.getUTCHours() || d.getUTCMinutes() || d.getUTCSeconds() || d.getUTCMilliseconds()) {
+    throw invalid('period_not_day_aligned', `${param} must be at 00:00 UTC: usage is kept per UTC day.`, param);
+  }
+}
+
+/**
+ * A customer's usage of `metric` over [start, end), aggregated as the price says. Reads only the daily
+ * aggregates (≤ 31 rows for a month), never the raw events. Periods start and end at 00:00 UTC.
+ */
+export async function usageForPeriod(ctx: ServiceContext, customerId: string, metric: string, aggregation: Aggregation, start: Date, end: Date): Promise<Decimal> {
+  checkDayAligned(start, 'start');
+  checkDayAligned(end, 'end');
+  const inRange = (t: typeof usageDaily | typeof usageUniqueKeys) =>
+    and(eq(t.customerId, customerId), eq(t.metric, metric), gte(t.day, utcDay(start)), lt(t.day, utcDay(end)));
+  if (aggregation === 'unique') {
+    const [r] = await ctx.db.select({ n: sql<string>`count(distinct ${usageUniqueKeys.uniqueKey})` }).from(usageUniqueKeys).where(inRange(usageUniqueKeys));
+    return Decimal.from(String(r?.n ?? 0));
+  }
+  const rows = await ctx.db
+    .select({ sum: usageDaily.sum, count: usageDaily.count, max: usageDaily.max, lastValue: usageDaily.lastValue, lastAt: usageDaily.lastAt })
+    .from(usageDaily)
+    .where(inRange(usageDaily));
+  let total = Decimal.ZERO;
+  let n = 0;
+  let mx: Decimal | null = null;
+  let last: { v: Decimal; at: Date } | null = null;
+  for (const r of rows) {
+    total = total.add(Decimal.parse(r.sum));
+    n += Number(r.count);
+    const m = Decimal.parse(r.max);
+    mx = mx === null ? m : Decimal.max(mx, m);
+    if (!last || r.lastAt >= last.at) last = { v: Decimal.parse(r.lastValue), at: r.lastAt };
+  }
+  switch (aggregation) {
+    case 'sum':
+      return total;
+    case 'count':
+      return Decimal.fromBigInt(BigInt(n));
+    case 'max':
+      return mx ?? Decimal.ZERO;
+    case 'last':
+      return last?.v ?? Decimal.ZERO;
+  }
+}
+
+export interface DailyPoint {
+  day: string;
+  sum: Decimal;
+  count: number;
+  max: Decimal;
+}
+
+/** Daily time series of a metric for charts, for any range of days. */
+export async function dailyUsage(ctx: ServiceContext, customerId: string, metric: string, from: Date, to: Date): Promise<DailyPoint[]> {
+  const rows = await ctx.db
+    .select()
+    .from(usageDaily)
+    .where(and(eq(usageDaily.customerId, customerId), eq(usageDaily.metric, metric), gte(usageDaily.day, utcDay(from)), lt(usageDaily.day, utcDay(to))))
+    .orderBy(usageDaily.day);
+  return rows.map((r) => ({ day: r.day, sum: Decimal.parse(r.sum), count: Number(r.count), max: Decimal.parse(r.max) }));
+}
+
+/** How many raw events a customer has for a metric (audits and re-counting checks). */
+export async function rawEventCount(ctx: ServiceContext, customerId: string, metric: string): Promise<number> {
+  const [r] = await ctx.db.select({ n: count() }).from(usageEvents).where(and(eq(usageEvents.customerId, customerId), eq(usageEvents.metric, metric)));
+  return Number(r?.n ?? 0);
+}
