@@ -14,6 +14,7 @@ import { adminInstanceRoutes } from './routes/admin-instances.js';
 import { adminStaffRoutes } from './routes/admin-staff.js';
 import { customerRoutes } from './routes/customers.js';
 import { healthRoutes } from './routes/health.js';
+import { usageRoutes } from './routes/usage.js';
 
 export interface HttpDeps {
   database: Database;
@@ -79,6 +80,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { database: deps.database });
   await app.register(customerRoutes, routeDeps);
+  await app.register(usageRoutes, routeDeps);
   await app.register(adminCustomerRoutes, routeDeps);
   await app.register(adminInstanceRoutes, routeDeps);
   await app.register(adminStaffRoutes, routeDeps);
