@@ -3,6 +3,7 @@
  * core count and the database used. Benchmarks measure; they never fail a build.
  */
 import { cpus } from 'node:os';
+import { benchEntitlements } from './entitlements.js';
 import { benchRating } from './rating.js';
 
 interface BenchResult {
@@ -10,7 +11,10 @@ interface BenchResult {
   figures: Record<string, string | number>;
 }
 
-const benches: { name: string; run: () => Promise<BenchResult> }[] = [{ name: 'rating', run: () => benchRating() }];
+const benches: { name: string; run: () => Promise<BenchResult> }[] = [
+  { name: 'rating', run: () => benchRating() },
+  { name: 'entitlements', run: () => benchEntitlements() },
+];
 
 const only = process.argv[2];
 const results: BenchResult[] = [];
