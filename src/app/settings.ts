@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { SellerDetails } from '../billing/invoices/pdf-view.js';
 import { checkPassword } from '../billing/staff/staff.js';
 import { invalid } from '../shared/errors.js';
 
@@ -17,6 +18,8 @@ export interface Settings {
   adminPassword: string | null;
   /** Whether `tally serve` also runs the job worker (default yes; TALLY_WORKER=off for API-only nodes on PostgreSQL). */
   runWorker: boolean;
+  /** Who issues the invoices and the bank details printed on them (TALLY_SELLER_*, TALLY_BANK_*). */
+  seller: SellerDetails;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
@@ -36,5 +39,52 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     prettyLogs: env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : Boolean(process.stdout.isTTY),
     adminPassword: env.TALLY_ADMIN_PASSWORD || null,
     runWorker: env.TALLY_WORKER !== 'off',
+    seller: readSellerDetails(env),
+  };
+}
+
+const BANK_REQUIRED = ['TALLY_BANK_NAME', 'TALLY_BANK_ROUTING_NUMBER', 'TALLY_BANK_ACCOUNT_NUMBER'] as const;
+
+/**
+ * The seller on every invoice document. The defaults are a demo company, so a newcomer's first invoice
+ * looks complete; set TALLY_SELLER_NAME, TALLY_SELLER_ADDRESS (lines separated by `|`), TALLY_SELLER_EMAIL,
+ * TALLY_SELLER_TAX_ID (and TALLY_SELLER_TAX_ID_LABEL, default `Tax ID`) for real ones. ACH instructions
+ * are printed only when TALLY_BANK_NAME, TALLY_BANK_ROUTING_NUMBER and TALLY_BANK_ACCOUNT_NUMBER are all set
+ * (optional: TALLY_BANK_ACCOUNT_HOLDER, default the seller's name; TALLY_BANK_ACCOUNT_TYPE; TALLY_BANK_SWIFT);
+ * there is no demo default for them, since a customer might pay into it. TALLY_CARD_PAYMENT_URL is printed
+ * as the card payment link.
+ */
+export function readSellerDetails(env: NodeJS.ProcessEnv = process.env): SellerDetails {
+  const v = (name: string): string | null => env[name]?.trim() || null;
+  const name = v('TALLY_SELLER_NAME') ?? 'Tally Demo Company';
+  const address = v('TALLY_SELLER_ADDRESS') ?? '1 Example Street|San Francisco, CA 94105|United States';
+  const taxId = v('TALLY_SELLER_TAX_ID');
+  const bankSet = BANK_REQUIRED.filter((k) => v(k) !== null);
+  if (bankSet.length > 0 && bankSet.length < BANK_REQUIRED.length) {
+    const missing = BANK_REQUIRED.filter((k) => v(k) === null);
+    throw invalid('invalid_setting', `Bank transfer details are incomplete: set ${missing.join(' and ')} too (or none of ${BANK_REQUIRED.join(', ')}).`, missing[0]);
+  }
+  return {
+    seller: {
+      name,
+      addressLines: address
+        .split('|')
+        .map((l) => l.trim())
+        .filter(Boolean),
+      email: v('TALLY_SELLER_EMAIL') ?? (env.TALLY_SELLER_NAME ? null : 'billing@tally.example'),
+      taxId: taxId ? { label: v('TALLY_SELLER_TAX_ID_LABEL') ?? 'Tax ID', value: taxId } : null,
+    },
+    bankTransfer:
+      bankSet.length === BANK_REQUIRED.length
+        ? {
+            bankName: v('TALLY_BANK_NAME') as string,
+            accountHolder: v('TALLY_BANK_ACCOUNT_HOLDER') ?? name,
+            routingNumber: v('TALLY_BANK_ROUTING_NUMBER') as string,
+            accountNumber: v('TALLY_BANK_ACCOUNT_NUMBER') as string,
+            accountType: v('TALLY_BANK_ACCOUNT_TYPE'),
+            swift: v('TALLY_BANK_SWIFT'),
+          }
+        : null,
+    cardPaymentUrl: v('TALLY_CARD_PAYMENT_URL'),
   };
 }

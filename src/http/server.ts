@@ -2,6 +2,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createSerializerCompiler, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '../app/logger.js';
+import { readSellerDetails } from '../app/settings.js';
+import type { SellerDetails } from '../billing/invoices/pdf-view.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import type { Database } from '../store/database.js';
@@ -11,16 +13,21 @@ import { installIdempotency } from './idempotency.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminCustomerRoutes } from './routes/admin-customers.js';
 import { adminInstanceRoutes } from './routes/admin-instances.js';
+import { adminInvoiceRoutes } from './routes/admin-invoices.js';
 import { adminStaffRoutes } from './routes/admin-staff.js';
 import { customerRoutes } from './routes/customers.js';
 import { healthRoutes } from './routes/health.js';
+import { invoiceRoutes } from './routes/invoices.js';
 import { usageRoutes } from './routes/usage.js';
+import { adminSubscriptionRoutes, subscriptionRoutes } from './routes/subscriptions.js';
 
 export interface HttpDeps {
   database: Database;
   clock: Clock;
   logger: Logger;
   version: string;
+  /** The seller printed on invoice documents; demo details when absent. */
+  seller?: SellerDetails;
 }
 
 /** Amounts are bigint inside Tally; on the wire they are JSON integers (minor units), as at the provider. */
@@ -81,10 +88,15 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { database: deps.database });
   await app.register(customerRoutes, routeDeps);
   await app.register(usageRoutes, routeDeps);
+  await app.register(subscriptionRoutes, routeDeps);
+  await app.register(adminSubscriptionRoutes, routeDeps);
   await app.register(adminCustomerRoutes, routeDeps);
   await app.register(adminInstanceRoutes, routeDeps);
   await app.register(adminStaffRoutes, routeDeps);
   await app.register(adminAuditRoutes, routeDeps);
+  const seller = deps.seller ?? readSellerDetails({});
+  await app.register(invoiceRoutes, { ...routeDeps, seller });
+  await app.register(adminInvoiceRoutes, { ...routeDeps, seller });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

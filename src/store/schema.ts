@@ -4,7 +4,7 @@
  * PostgreSQL 15 runs. Migrations are generated from this file into ./drizzle by `npm run db:generate`.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -305,7 +305,9 @@ export const usageEvents = pgTable(
 
 /**
  * Per-day aggregates kept in step with ingestion (same transaction), so reads of a period never scan
- * raw events. Billing periods start at 00:00 UTC, so a period is an exact union of days.
+ * raw events. Billing periods start at 00:00 UTC, so a period is an exact union of days. Each row is
+ * split into a few shards: concurrent batches for the same customers write different shards instead of
+ * queueing on one row lock, and reads combine the shards (sum, count and max combine exactly).
  */
 export const usageDaily = pgTable(
   'usage_daily',
@@ -313,13 +315,14 @@ export const usageDaily = pgTable(
     customerId: text('customer_id').notNull(),
     metric: text('metric').notNull(),
     day: date('day', { mode: 'string' }).notNull(),
+    shard: smallint('shard').notNull().default(0),
     sum: qty('sum').notNull(),
     count: bigint('count', { mode: 'number' }).notNull(),
     max: qty('max').notNull(),
     lastValue: qty('last_value').notNull(),
     lastAt: ts('last_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.customerId, t.metric, t.day] })],
+  (t) => [primaryKey({ columns: [t.customerId, t.metric, t.day, t.shard] })],
 );
 
 /** Distinct keys per day for the `unique` aggregation (a count of distinct keys does not add up across days). */
@@ -380,6 +383,13 @@ export const invoices = pgTable(
     amountDue: minor('amount_due').notNull(),
     amountPaid: minor('amount_paid').notNull(),
     couponId: text('coupon_id'),
+    /**
+     * The discount the totals were computed with (`{couponId, name, discount, productKeys}`), kept on the
+     * invoice so every recomputation of a draft, and the document, use the same one.
+     */
+    discount: jsonb('discount'),
+    /** send_invoice: the due date is set at finalization to finalizedAt + this many days (R23), unless `dueDate` was given. */
+    daysUntilDue: integer('days_until_due'),
     dueDate: ts('due_date'),
     memo: text('memo'),
     footer: text('footer'),
@@ -388,7 +398,12 @@ export const invoices = pgTable(
     createdAt: ts('created_at').notNull(),
     finalizedAt: ts('finalized_at'),
     paidAt: ts('paid_at'),
+    /** What identifies the payment outside Tally (a bank transfer reference, a check number) for manual payments. */
+    paymentReference: text('payment_reference'),
     voidedAt: ts('voided_at'),
+    markedUncollectibleAt: ts('marked_uncollectible_at'),
+    /** Last time a send_invoice invoice was sent to the customer. */
+    sentAt: ts('sent_at'),
   },
   (t) => [
     index('invoices_customer_idx').on(t.customerId, t.createdAt),
@@ -416,6 +431,9 @@ export const invoiceLines = pgTable(
     unitAmount: qty('unit_amount'),
     flatAmount: qty('flat_amount'),
     tier: integer('tier'),
+    /** The tier's range (exclusive lower, inclusive upper bound; null = open), as the document prints it. */
+    tierFrom: qty('tier_from'),
+    tierUpTo: qty('tier_up_to'),
     amount: minor('amount').notNull(),
     discountAmount: minor('discount_amount').notNull(),
     discountable: boolean('discountable').notNull().default(true),
@@ -449,5 +467,11 @@ export const balanceTransactions = pgTable(
     endingBalance: minor('ending_balance').notNull(),
     createdAt: ts('created_at').notNull(),
   },
-  (t) => [index('balance_transactions_customer_idx').on(t.customerId, t.createdAt)],
+  (t) => [
+    index('balance_transactions_customer_idx').on(t.customerId, t.createdAt),
+    // An invoice consumes the balance once and gives it back at most once, whatever retries happen.
+    uniqueIndex('balance_transactions_once_per_invoice')
+      .on(t.invoiceId, t.type)
+      .where(sql`${t.invoiceId} is not null and ${t.type} in ('applied_to_invoice', 'invoice_voided')`),
+  ],
 );

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
 import { activateCatalogConfig } from '../../src/billing/catalog/catalog-versions.js';
 import { systemActor, type ServiceContext } from '../../src/billing/context.js';
@@ -11,7 +10,29 @@ import { Decimal } from '../../src/core/money/index.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { describeDb } from '../support/db.js';
 
-const example = readFileSync(new URL('../../examples/billing.yaml', import.meta.url), 'utf8');
+// `recordings` is priced by distinct count, so its unique keys are kept (they are only kept for such metrics).
+const config = `
+version: 1
+products:
+  - key: product_analytics
+    name: Product analytics
+    metric: events
+    unit: event
+    default_plan: free
+    plans:
+      free:
+        name: Free
+        prices: [{ currency: usd, interval: month, per_unit: { unit_amount: 0 }, metered: { aggregation: sum } }]
+  - key: session_replay
+    name: Session replay
+    metric: recordings
+    unit: recording
+    default_plan: free
+    plans:
+      free:
+        name: Free
+        prices: [{ currency: usd, interval: month, per_unit: { unit_amount: 0 }, metered: { aggregation: unique } }]
+`;
 const jan = { start: new Date('2026-01-01T00:00:00Z'), end: new Date('2026-02-01T00:00:00Z') };
 
 describeDb('usage ingestion', (database) => {
@@ -25,7 +46,7 @@ describeDb('usage ingestion', (database) => {
 
   beforeAll(async () => {
     ctx = { db: database().db, clock, actor: systemActor('test') };
-    await activateCatalogConfig(ctx.db, clock, example, 'billing.yaml');
+    await activateCatalogConfig(ctx.db, clock, config, 'usage-test.yaml');
     us = (await createInstance(ctx, { slug: 'us' })).id;
     eu = (await createInstance(ctx, { slug: 'eu' })).id;
     acme = (await createCustomer(ctx, { instanceId: us, externalId: 'team_acme', currency: 'usd' })).id;
@@ -111,6 +132,25 @@ describeDb('usage ingestion', (database) => {
     const series = await dailyUsage(ctx, c, 'recordings', jan.start, jan.end);
     expect(series).toHaveLength(19);
     expect(series.reduce((s, p) => s + p.count, 0)).toBe(300);
+  });
+
+  it('keeps no distinct keys for metrics that no price counts as unique', async () => {
+    const c = (await createCustomer(ctx, { instanceId: us, externalId: 'team_nouniq', currency: 'usd' })).id;
+    await ingestUsage(ctx, us, [{ id: 'u1', customer: c, metric: 'events', value: 3, timestamp: '2026-01-02T00:00:00Z', properties: { unique_key: 'x' } }]);
+    expect((await usageForPeriod(ctx, c, 'events', 'unique', jan.start, jan.end)).toString()).toBe('0');
+    expect((await usageForPeriod(ctx, c, 'events', 'sum', jan.start, jan.end)).toString()).toBe('3');
+  });
+
+  it('adds up aggregates written to different shards by concurrent batches', async () => {
+    const c = (await createCustomer(ctx, { instanceId: us, externalId: 'team_shards', currency: 'usd' })).id;
+    const batches = Array.from({ length: 10 }, (_, b) =>
+      Array.from({ length: 20 }, (_, i) => ({ id: `s${b}-${i}`, customer: c, metric: 'events', value: b + 1, timestamp: `2026-01-03T0${i % 10}:00:00Z` })),
+    );
+    await Promise.all(batches.map((events) => ingestUsage(ctx, us, events)));
+    // Σ over b of 20 × (b + 1) = 20 × 55 = 1100; max 10; count 200; last is a value of the latest hour.
+    expect((await usageForPeriod(ctx, c, 'events', 'sum', jan.start, jan.end)).toString()).toBe('1100');
+    expect((await usageForPeriod(ctx, c, 'events', 'count', jan.start, jan.end)).toString()).toBe('200');
+    expect((await usageForPeriod(ctx, c, 'events', 'max', jan.start, jan.end)).toString()).toBe('10');
   });
 
   it('refuses periods that do not start at 00:00 UTC', async () => {

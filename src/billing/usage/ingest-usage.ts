@@ -1,7 +1,9 @@
 import { and, eq, inArray, max, ne, or, sql } from 'drizzle-orm';
+import type { Catalog } from '../../core/catalog/model.js';
+import type { Db } from '../../store/database.js';
 import { Decimal } from '../../core/money/index.js';
 import { invalid } from '../../shared/errors.js';
-import { customers, invoices, usageDaily, usageEvents, usageUniqueKeys } from '../../store/schema.js';
+import { customers, invoices } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';
 import { currentCatalogVersion } from '../catalog/catalog-versions.js';
 import type { ServiceContext } from '../context.js';
@@ -80,6 +82,68 @@ function aggregateByDay(events: CheckedEvent[]): DayAgg[] {
   return [...byKey.values()].sort((x, y) => (x.customerId + x.metric + x.day < y.customerId + y.metric + y.day ? -1 : 1));
 }
 
+/** Binds a whole JS array as ONE parameter (drizzle would otherwise expand it into one parameter per element). */
+const arr = (values: unknown[]) => sql.param(values);
+
+// The writes below use unnest() over one array per column: a 1,000-event batch is one short statement
+// with 7 parameters instead of 7,000, which PostgreSQL parses and plans in a fraction of the time.
+
+/** Inserts raw events, skipping ids already seen; returns the keys (customer, event id) actually inserted. */
+async function insertRawEvents(tx: Db, events: CheckedEvent[], receivedAt: Date): Promise<Set<string>> {
+  const props = events.map((e) => (e.properties ? JSON.stringify(e.properties) : null));
+  const r = (await tx.execute(sql`
+    insert into usage_events (customer_id, event_id, metric, value, timestamp, properties, received_at)
+    select c, e, m, v, t, p, ${receivedAt.toISOString()}::timestamptz
+    from unnest(${arr(events.map((e) => e.customerId))}::text[], ${arr(events.map((e) => e.eventId))}::text[], ${arr(events.map((e) => e.metric))}::text[],
+                ${arr(events.map((e) => e.value.toString()))}::numeric[], ${arr(events.map((e) => e.timestamp.toISOString()))}::timestamptz[], ${arr(props)}::jsonb[])
+      as x(c, e, m, v, t, p)
+    on conflict (customer_id, event_id) do nothing
+    returning customer_id, event_id`)) as unknown as { rows: { customer_id: string; event_id: string }[] };
+  return new Set(r.rows.map((x) => `${x.customer_id}\u0000${x.event_id}`));
+}
+
+/** Aggregate shards per (customer, metric, day); see the usage_daily table. */
+export const DAILY_SHARDS = 8;
+let shardCursor = Math.floor(Math.random() * DAILY_SHARDS); // processes start at different shards
+
+async function upsertDaily(tx: Db, days: DayAgg[]): Promise<void> {
+  if (!days.length) return;
+  // Successive transactions of this process take successive shards, so concurrent batches rarely meet.
+  const shard = (shardCursor = (shardCursor + 1) % DAILY_SHARDS);
+  await tx.execute(sql`
+    insert into usage_daily (customer_id, metric, day, sum, count, max, last_value, last_at, shard)
+    select *, ${shard}::smallint from unnest(${arr(days.map((d) => d.customerId))}::text[], ${arr(days.map((d) => d.metric))}::text[], ${arr(days.map((d) => d.day))}::date[],
+                         ${arr(days.map((d) => d.sum.toString()))}::numeric[], ${arr(days.map((d) => d.count))}::bigint[], ${arr(days.map((d) => d.max.toString()))}::numeric[],
+                         ${arr(days.map((d) => d.lastValue.toString()))}::numeric[], ${arr(days.map((d) => d.lastAt.toISOString()))}::timestamptz[])
+    on conflict (customer_id, metric, day, shard) do update set
+      sum = usage_daily.sum + excluded.sum,
+      count = usage_daily.count + excluded.count,
+      max = greatest(usage_daily.max, excluded.max),
+      last_value = case when excluded.last_at >= usage_daily.last_at then excluded.last_value else usage_daily.last_value end,
+      last_at = greatest(usage_daily.last_at, excluded.last_at)`);
+}
+
+async function upsertUniqueKeys(tx: Db, events: CheckedEvent[]): Promise<void> {
+  if (!events.length) return;
+  const byKey = new Map<string, [string, string, string, string]>();
+  for (const e of events) {
+    const row: [string, string, string, string] = [e.customerId, e.metric, utcDay(e.timestamp), e.uniqueKey];
+    byKey.set(row.join('\u0000'), row);
+  }
+  const rows = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r);
+  await tx.execute(sql`
+    insert into usage_unique_keys (customer_id, metric, day, unique_key)
+    select * from unnest(${arr(rows.map((r) => r[0]))}::text[], ${arr(rows.map((r) => r[1]))}::text[], ${arr(rows.map((r) => r[2]))}::date[], ${arr(rows.map((r) => r[3]))}::text[])
+    on conflict do nothing`);
+}
+
+/** Only metrics priced somewhere with the `unique` aggregation need their distinct keys kept. */
+function metricsCountedUnique(catalog: Catalog): Set<string> {
+  const out = new Set<string>();
+  for (const p of catalog.prices.values()) if (p.metered?.aggregation === 'unique') out.add(p.metered.metric);
+  return out;
+}
+
 /**
  * Ingests a batch of up to 1,000 usage events for one instance, in one transaction: each event is
  * accepted, a duplicate (its id was seen before for that customer, ever), or rejected with a reason.
@@ -125,59 +189,15 @@ export async function ingestUsage(ctx: ServiceContext, instanceId: string, batch
 
     let inserted: CheckedEvent[] = [];
     if (good.length) {
-      const rows = await tx
-        .insert(usageEvents)
-        .values(
-          good.map((e) => ({
-            customerId: e.customerId,
-            eventId: e.eventId,
-            metric: e.metric,
-            value: e.value.toString(),
-            timestamp: e.timestamp,
-            properties: e.properties,
-            receivedAt: now,
-          })),
-        )
-        .onConflictDoNothing()
-        .returning({ customerId: usageEvents.customerId, eventId: usageEvents.eventId });
-      const fresh = new Set(rows.map((r) => `${r.customerId}\u0000${r.eventId}`));
+      const fresh = await insertRawEvents(tx, good, now);
       inserted = good.filter((e) => fresh.has(`${e.customerId}\u0000${e.eventId}`));
       for (const e of good) results[e.index] = { id: e.eventId, status: fresh.has(`${e.customerId}\u0000${e.eventId}`) ? 'accepted' : 'duplicate' };
     }
-
-    const days = aggregateByDay(inserted);
-    if (days.length) {
-      await tx
-        .insert(usageDaily)
-        .values(
-          days.map((d) => ({
-            customerId: d.customerId,
-            metric: d.metric,
-            day: d.day,
-            sum: d.sum.toString(),
-            count: d.count,
-            max: d.max.toString(),
-            lastValue: d.lastValue.toString(),
-            lastAt: d.lastAt,
-          })),
-        )
-        .onConflictDoUpdate({
-          target: [usageDaily.customerId, usageDaily.metric, usageDaily.day],
-          set: {
-            sum: sql`${usageDaily.sum} + excluded.sum`,
-            count: sql`${usageDaily.count} + excluded.count`,
-            max: sql`greatest(${usageDaily.max}, excluded.max)`,
-            lastValue: sql`case when excluded.last_at >= ${usageDaily.lastAt} then excluded.last_value else ${usageDaily.lastValue} end`,
-            lastAt: sql`greatest(${usageDaily.lastAt}, excluded.last_at)`,
-          },
-        });
-      const uniques = new Map<string, { customerId: string; metric: string; day: string; uniqueKey: string }>();
-      for (const e of inserted) {
-        const u = { customerId: e.customerId, metric: e.metric, day: utcDay(e.timestamp), uniqueKey: e.uniqueKey };
-        uniques.set(`${u.customerId}\u0000${u.metric}\u0000${u.day}\u0000${u.uniqueKey}`, u);
-      }
-      const sorted = [...uniques.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
-      await tx.insert(usageUniqueKeys).values(sorted).onConflictDoNothing();
+    if (inserted.length) {
+      const uniqueMetrics = metricsCountedUnique(catalog);
+      await upsertUniqueKeys(tx, inserted.filter((e) => uniqueMetrics.has(e.metric)));
+      // Last: the aggregate rows are the contended ones, so their locks are held for the shortest time.
+      await upsertDaily(tx, aggregateByDay(inserted));
     }
 
     const touched = new Map<string, { customerId: string; metric: string }>();

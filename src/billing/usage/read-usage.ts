@@ -61,10 +61,17 @@ export interface DailyPoint {
 
 /** Daily time series of a metric for charts, for any range of days. */
 export async function dailyUsage(ctx: ServiceContext, customerId: string, metric: string, from: Date, to: Date): Promise<DailyPoint[]> {
+  // Shards of one day are combined here, so callers see one point per day.
   const rows = await ctx.db
-    .select()
+    .select({
+      day: usageDaily.day,
+      sum: sql<string>`sum(${usageDaily.sum})::text`,
+      count: sql<string>`sum(${usageDaily.count})::text`,
+      max: sql<string>`max(${usageDaily.max})::text`,
+    })
     .from(usageDaily)
     .where(and(eq(usageDaily.customerId, customerId), eq(usageDaily.metric, metric), gte(usageDaily.day, utcDay(from)), lt(usageDaily.day, utcDay(to))))
+    .groupBy(usageDaily.day)
     .orderBy(usageDaily.day);
   return rows.map((r) => ({ day: r.day, sum: Decimal.parse(r.sum), count: Number(r.count), max: Decimal.parse(r.max) }));
 }

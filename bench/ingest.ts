@@ -1,0 +1,117 @@
+/**
+ * Ingestion over HTTP on PostgreSQL: batches of 1,000 events (10% duplicates) through the real server,
+ * against a raw COPY of the same number of rows into the same table in the same run.
+ */
+import { readFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { createLogger } from '../src/app/logger.js';
+import { createInstanceKey } from '../src/billing/api-keys/api-keys.js';
+import { activateCatalogConfig } from '../src/billing/catalog/catalog-versions.js';
+import { systemActor } from '../src/billing/context.js';
+import { createCustomer } from '../src/billing/customers/customers.js';
+import { createInstance } from '../src/billing/instances/instances.js';
+import { buildServer } from '../src/http/server.js';
+import { systemClock } from '../src/shared/clock.js';
+import { freshPgDatabase } from './support.js';
+
+const BATCH = 1000;
+const CUSTOMERS = 200;
+
+export async function benchIngest(options: { batches?: number; concurrency?: number } = {}): Promise<{ name: string; figures: Record<string, string | number> }> {
+  const batches = options.batches ?? Number(process.env.BENCH_INGEST_BATCHES ?? 120);
+  const concurrency = options.concurrency ?? 4;
+  const clock = systemClock;
+  const { database, url, drop } = await freshPgDatabase(clock);
+  const app = await buildServer({ database, clock, logger: createLogger({ level: 'silent', pretty: false }), version: 'bench' });
+  try {
+    const ctx = { db: database.db, clock, actor: systemActor('bench') };
+    await activateCatalogConfig(database.db, clock, readFileSync(new URL('../examples/billing.yaml', import.meta.url), 'utf8'), 'billing.yaml');
+    const inst = await createInstance(ctx, { slug: 'bench' });
+    const { secret } = await createInstanceKey(ctx, inst.id, 'bench');
+    const customerIds: string[] = [];
+    for (let i = 0; i < CUSTOMERS; i++) customerIds.push((await createCustomer(ctx, { instanceId: inst.id, externalId: `team_${i}`, currency: 'usd' })).id);
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+
+    const now = clock.now().getTime();
+    const event = (n: number) => ({ id: `ev_${n}`, customer: customerIds[n % CUSTOMERS], metric: 'events', value: 1 + (n % 7), timestamp: new Date(now - (n % 86_400) * 1000).toISOString() });
+    // Warm-up (not timed): events that the timed batches then repeat, as retries of already-counted
+    // events do. Repeating ids of batches still in flight would measure lock waits, not ingestion.
+    const WARM = 5 * BATCH;
+    for (let w = 0; w < WARM; w += BATCH) {
+      const res = await fetch(`${base}/v1/usage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: Array.from({ length: BATCH }, (_, i) => event(w + i)) }),
+      });
+      if (res.status !== 200) throw new Error(`warm-up failed: ${res.status}`);
+    }
+    const bodies: string[] = [];
+    let seq = WARM;
+    for (let b = 0; b < batches; b++) {
+      const events = [];
+      // 10% duplicates (ids of the warm-up), 90% new ids.
+      for (let i = 0; i < BATCH; i++) events.push(event(i % 10 === 9 ? (b * 97 + i) % WARM : seq++));
+      bodies.push(JSON.stringify({ events }));
+    }
+
+    let next = 0;
+    let accepted = 0;
+    let duplicates = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++];
+          const res = await fetch(`${base}/v1/usage`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body });
+          const j = (await res.json()) as { accepted: number; duplicates: number };
+          if (res.status !== 200) throw new Error(`ingest failed: ${res.status} ${JSON.stringify(j)}`);
+          accepted += j.accepted;
+          duplicates += j.duplicates;
+        }
+      }),
+    );
+    const httpSec = (performance.now() - t0) / 1000;
+    const total = batches * BATCH;
+
+    // Raw COPY of the same number of rows into the same table (new ids so they do not collide).
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const receivedAt = new Date().toISOString();
+    function* rows() {
+      for (let n = 0; n < total; n++) {
+        yield `${customerIds[n % CUSTOMERS]}\tcopy_${n}\tevents\t${1 + (n % 7)}\t${new Date(now - (n % 86_400) * 1000).toISOString()}\t\\N\t${receivedAt}\n`;
+      }
+    }
+    const t1 = performance.now();
+    await pipeline(Readable.from(rows()), client.query(copyFrom('COPY usage_events (customer_id, event_id, metric, value, timestamp, properties, received_at) FROM STDIN')));
+    const copySec = (performance.now() - t1) / 1000;
+    await client.end();
+
+    const httpRate = total / httpSec;
+    const copyRate = total / copySec;
+    return {
+      name: 'ingest (postgres, HTTP)',
+      figures: {
+        events: total,
+        accepted,
+        duplicates,
+        httpEventsPerSecond: Math.round(httpRate),
+        rawCopyRowsPerSecond: Math.round(copyRate),
+        ratioToCopy: Number((httpRate / copyRate).toFixed(3)),
+        concurrency,
+      },
+    };
+  } finally {
+    await app.close();
+    await drop();
+  }
+}
+
+const entry = process.argv[1];
+if (entry && import.meta.url.endsWith(entry.split('/').pop() ?? '')) {
+  const r = await benchIngest();
+  console.log(r.name, r.figures);
+}

@@ -1,0 +1,8 @@
+export * from './drafts.js';
+export * from './manual-lines.js';
+export * from './model.js';
+export * from './numbering.js';
+export * from './pdf-view.js';
+export * from './read.js';
+export * from './transitions.js';
+export { DEFAULT_DAYS_UNTIL_DUE, defaultPaymentMethodTypes } from './internal.js';
