@@ -46,17 +46,41 @@ async function buildPgliteTemplate(hash: string): Promise<string> {
   return file;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function buildPgTemplate(url: string, hash: string): Promise<string> {
   const name = `tally_tpl_${hash}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    // Databases left behind by killed runs.
+    // Databases left behind by killed runs: their names carry the creating process's PID, so only
+    // those of dead processes are dropped and a concurrent test run keeps its own.
     const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'tally_t\\_%'`);
-    for (const { datname } of stale.rows) await admin.query(`drop database if exists "${datname}" with (force)`);
+    for (const { datname } of stale.rows) {
+      const pid = Number(/^tally_t_(\d+)_/.exec(datname)?.[1]);
+      if (Number.isInteger(pid) && processAlive(pid)) continue;
+      await admin.query(`drop database if exists "${datname}" with (force)`);
+    }
     const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
     if (exists.rowCount) return name;
-    await admin.query(`create database "${name}_building"`);
+    try {
+      await admin.query(`create database "${name}_building"`);
+    } catch (e) {
+      // Another run is building the same template right now: wait for it rather than race it.
+      if ((e as { code?: string }).code !== '42P04') throw e;
+      for (let i = 0; i < 120; i++) {
+        if ((await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount) return name;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      throw new Error(`template ${name} was not built by the other run within 60 s; drop ${name}_building if it is stale`);
+    }
     const u = new URL(url);
     u.pathname = `/${name}_building`;
     const database = await openDatabase({ kind: 'postgres', url: u.toString() }, systemClock);
