@@ -18,8 +18,19 @@ export interface Settings {
   adminPassword: string | null;
   /** Whether `tally serve` also runs the job worker (default yes; TALLY_WORKER=off for API-only nodes on PostgreSQL). */
   runWorker: boolean;
+  /** Minutes a closed period's invoice waits for late usage (R17); default 60. */
+  invoiceGraceMinutes: number;
   /** Who issues the invoices and the bank details printed on them (TALLY_SELLER_*, TALLY_BANK_*). */
   seller: SellerDetails;
+}
+
+function readGraceMinutes(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 60;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 60 * 24 * 31) {
+    throw invalid('invalid_setting', `TALLY_INVOICE_GRACE_MINUTES must be a whole number of minutes (0 to 44640), got '${raw}'.`, 'TALLY_INVOICE_GRACE_MINUTES');
+  }
+  return n;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
@@ -39,6 +50,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     prettyLogs: env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : Boolean(process.stdout.isTTY),
     adminPassword: env.TALLY_ADMIN_PASSWORD || null,
     runWorker: env.TALLY_WORKER !== 'off',
+    invoiceGraceMinutes: readGraceMinutes(env.TALLY_INVOICE_GRACE_MINUTES),
     seller: readSellerDetails(env),
   };
 }

@@ -5,6 +5,7 @@ import { bootstrapIfEmpty, type FirstRun } from '../billing/bootstrap/first-run.
 import { activateCatalogConfig, type CatalogVersion } from '../billing/catalog/catalog-versions.js';
 import { systemActor } from '../billing/context.js';
 import { formatConfigErrors, type ConfigError } from '../core/catalog/index.js';
+import { setInvoiceGraceMs } from '../billing/invoicing/job-kinds.js';
 import { buildServer } from '../http/server.js';
 import { buildJobRegistry } from '../jobs/registry-default.js';
 import { startWorker } from '../jobs/worker.js';
@@ -47,6 +48,7 @@ export async function loadConfigFile(database: Database, clock: Clock, path: str
 
 /** Opens the store, loads the config and serves HTTP. Everything the process holds is released by close(). */
 export async function startTally(settings: Settings, clock: Clock, logger: Logger): Promise<RunningTally> {
+  setInvoiceGraceMs(settings.invoiceGraceMinutes * 60_000);
   const database = await openStore(settings, clock);
   let app: FastifyInstance | null = null;
   try {

@@ -16,6 +16,8 @@ import type { ServiceContext } from '../context.js';
 import { enqueueJob } from '../../jobs/enqueue.js';
 import type { ItemRow, Subscription, SubscriptionItem, SubscriptionRow } from './model.js';
 
+import { OPEN_PERIOD_JOB, openPeriodDedupeKey } from '../invoicing/job-kinds.js';
+
 export const PERIOD_END_JOB = 'subscription.period_end';
 export const STARTUP_EXPIRY_JOB = 'subscription.startup_expiry';
 
@@ -253,5 +255,13 @@ export async function insertSubscription(ctx: ServiceContext, customerId: string
   if (rows.length > 0) await ctx.db.insert(subscriptionItems).values(rows);
   await enqueueRollOver(ctx, id, end);
   if (startupExpiresAt) await enqueueStartupExpiry(ctx, id, startupExpiresAt);
+  // Flat and up-front fees of the first period are billed in advance, now.
+  const periodStart = n.periodStart.toISOString();
+  await enqueueJob(ctx, {
+    kind: OPEN_PERIOD_JOB,
+    payload: { subscription_id: id, period_start: periodStart, period_end: end.toISOString(), items_at: n.start.toISOString() },
+    runAt: n.start,
+    dedupeKey: openPeriodDedupeKey(id, periodStart),
+  });
   return reloadSubscription(ctx.db, id);
 }

@@ -23,6 +23,8 @@ import {
   type ItemChange,
 } from './internal.js';
 import { itemSummary, type Subscription } from './model.js';
+import { enqueueJob } from '../../jobs/enqueue.js';
+import { CLOSE_PERIOD_JOB, closePeriodDedupeKey, invoiceGraceMs } from '../invoicing/job-kinds.js';
 
 // A clock jump of a century of monthly periods is still only this many steps; more means a bug.
 const MAX_STEPS = 5_000;
@@ -55,6 +57,13 @@ export async function recordPeriodClosed(ctx: ServiceContext, sub: Subscription,
     reason,
   };
   await recordEvent(ctx, { type: 'subscription.period_closed', instanceId, customerId: sub.customerId, objectId: sub.id, data: { ...data } });
+  // The invoice waits out the grace period for late usage (R17); the dedupe key makes it one per period.
+  await enqueueJob(ctx, {
+    kind: CLOSE_PERIOD_JOB,
+    payload: { ...data },
+    runAt: new Date(end.getTime() + invoiceGraceMs()),
+    dedupeKey: closePeriodDedupeKey(sub.id, data.period_start),
+  });
 }
 
 /**
