@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { usageRoutes } from './routes/usage.js';
 import { adminSubscriptionRoutes, subscriptionRoutes } from './routes/subscriptions.js';
+import { upcomingInvoiceRoutes } from './routes/upcoming-invoice.js';
 
 export interface HttpDeps {
   database: Database;
@@ -90,6 +91,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(usageRoutes, routeDeps);
   await app.register(subscriptionRoutes, routeDeps);
   await app.register(adminSubscriptionRoutes, routeDeps);
+  await app.register(upcomingInvoiceRoutes, routeDeps);
   await app.register(adminCustomerRoutes, routeDeps);
   await app.register(adminInstanceRoutes, routeDeps);
   await app.register(adminStaffRoutes, routeDeps);

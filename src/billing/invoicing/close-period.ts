@@ -31,7 +31,8 @@ function productLabel(catalog: Catalog, price: Price): { name: string; unit: str
   return { name: product?.name ?? price.productKey, unit: product?.unit ?? null };
 }
 
-async function usageLines(ctx: ServiceContext, customerId: string, currency: string, items: SubscriptionItem[], start: Date, end: Date): Promise<DraftLine[]> {
+/** Usage lines of the metered items for [start, end), one per tier touched. */
+export async function usageLines(ctx: ServiceContext, customerId: string, currency: string, items: SubscriptionItem[], start: Date, end: Date): Promise<DraftLine[]> {
   const out: DraftLine[] = [];
   for (const item of items) {
     const m = item.price.metered;
@@ -44,8 +45,8 @@ async function usageLines(ctx: ServiceContext, customerId: string, currency: str
   return out;
 }
 
-/** Flat and up-front fees of the items live at `start`, for the period [start, end), billed in advance. */
-async function feeLines(ctx: ServiceContext, currency: string, items: SubscriptionItem[], start: Date, end: Date): Promise<DraftLine[]> {
+/** Flat and up-front fees of `items` for the period [start, end), billed in advance. */
+export async function feeLines(ctx: ServiceContext, currency: string, items: SubscriptionItem[], start: Date, end: Date): Promise<DraftLine[]> {
   const out: DraftLine[] = [];
   for (const item of items) {
     const t = item.price.scheme.type;

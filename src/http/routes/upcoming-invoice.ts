@@ -1,0 +1,101 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { previewUpcomingInvoice, type UpcomingInvoice } from '../../billing/invoicing/index.js';
+import { notFound } from '../../shared/errors.js';
+import { serviceContext, type RouteDeps } from '../auth.js';
+import { authedErrorResponses } from '../error-shape.js';
+import { IdParams } from '../schemas.js';
+
+const Amount = z.number().int().describe('Minor units');
+
+const UpcomingLineJson = z.object({
+  description: z.string(),
+  source: z.enum(['recurring', 'usage', 'up_front', 'manual']),
+  product: z.string().nullable(),
+  price: z.string().nullable(),
+  period: z.object({ start: z.string(), end: z.string() }).nullable(),
+  quantity: z.string(),
+  unit_amount_decimal: z.string().nullable(),
+  flat_amount_decimal: z.string().nullable(),
+  tier: z.number().int().nullable(),
+  amount: Amount,
+  discount_amount: Amount,
+});
+
+export const UpcomingInvoiceJson = z
+  .object({
+    object: z.literal('upcoming_invoice'),
+    customer: z.string(),
+    subscription: z.string(),
+    currency: z.string(),
+    period: z.object({ start: z.string(), end: z.string().describe('Now: usage so far') }),
+    closes_at: z.string().describe('When the period ends and the real invoice is made'),
+    coupon: z.string().nullable(),
+    lines: z.array(UpcomingLineJson),
+    subtotal: Amount,
+    discount_total: Amount,
+    total: Amount,
+    starting_balance: Amount.describe('Customer balance now; negative = credit'),
+    applied_balance: Amount,
+    amount_due: Amount,
+  })
+  .meta({ id: 'UpcomingInvoice' });
+
+function upcomingJson(u: UpcomingInvoice): z.infer<typeof UpcomingInvoiceJson> {
+  const t = u.totals;
+  return {
+    object: 'upcoming_invoice',
+    customer: u.customerId,
+    subscription: u.subscriptionId,
+    currency: u.currency.toLowerCase(),
+    period: { start: u.periodStart.toISOString(), end: u.periodEnd.toISOString() },
+    closes_at: u.closesAt.toISOString(),
+    coupon: u.discount?.couponId ?? null,
+    lines: t.lines.map((l) => ({
+      description: l.description,
+      source: l.source,
+      product: l.productKey,
+      price: l.priceKey,
+      period: l.period ? { start: l.period.start.toISOString(), end: l.period.end.toISOString() } : null,
+      quantity: l.quantity.toString(),
+      unit_amount_decimal: l.unitAmount?.toString() ?? null,
+      flat_amount_decimal: l.flatAmount?.toString() ?? null,
+      tier: l.tier,
+      amount: Number(l.amount),
+      discount_amount: Number(l.discountAmount),
+    })),
+    subtotal: Number(t.subtotal),
+    discount_total: Number(t.discountTotal),
+    total: Number(t.total),
+    starting_balance: Number(t.startingBalance),
+    applied_balance: Number(t.appliedBalance),
+    amount_due: Number(t.amountDue),
+  };
+}
+
+/** The upcoming-invoice preview, for instances (own customers) and staff (e.g. before changing a plan). */
+export const upcomingInvoiceRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
+  for (const [prefix, security, config] of [
+    ['/v1', [{ instanceKey: [] }], {}],
+    ['/admin/v1', [{ staff: [] }], { minRole: 'viewer' as const }],
+  ] as const) {
+    app.get(
+      `${prefix}/customers/:id/upcoming-invoice`,
+      {
+        config,
+        schema: {
+          summary: 'What would be billed if the current period closed now (nothing is written)',
+          tags: [prefix === '/v1' ? 'invoices' : 'admin: invoices'],
+          security: [...security],
+          params: IdParams,
+          response: { 200: UpcomingInvoiceJson, ...authedErrorResponses },
+        },
+      },
+      async (req) => {
+        const u = await previewUpcomingInvoice(serviceContext(req, deps), req.params.id);
+        if (!u) throw notFound('live subscription for customer', req.params.id, 'id');
+        return upcomingJson(u);
+      },
+    );
+  }
+};
