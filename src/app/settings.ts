@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseApprovalPolicy, type ApprovalPolicy } from '../billing/approvals/policy.js';
 import type { SellerDetails } from '../billing/invoices/pdf-view.js';
 import { checkPassword } from '../billing/staff/staff.js';
 import { invalid } from '../shared/errors.js';
@@ -22,6 +23,8 @@ export interface Settings {
   invoiceGraceMinutes: number;
   /** Who issues the invoices and the bank details printed on them (TALLY_SELLER_*, TALLY_BANK_*). */
   seller: SellerDetails;
+  /** Which staff actions need a second person's approval (TALLY_APPROVALS; credits always). */
+  approvals: ApprovalPolicy;
 }
 
 function readGraceMinutes(raw: string | undefined): number {
@@ -52,6 +55,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     runWorker: env.TALLY_WORKER !== 'off',
     invoiceGraceMinutes: readGraceMinutes(env.TALLY_INVOICE_GRACE_MINUTES),
     seller: readSellerDetails(env),
+    approvals: parseApprovalPolicy(env.TALLY_APPROVALS),
   };
 }
 

@@ -54,7 +54,7 @@ export async function startTally(settings: Settings, clock: Clock, logger: Logge
   try {
     const loaded = await loadConfigFile(database, clock, settings.configPath);
     logger.info({ version: loaded.version.id, hash: loaded.version.hash.slice(0, 12), changed: loaded.changed }, `billing config ${settings.configPath}`);
-    app = await buildServer({ database, clock, logger, version: VERSION, seller: settings.seller });
+    app = await buildServer({ database, clock, logger, version: VERSION, seller: settings.seller, approvals: settings.approvals });
     const address = await app.listen({ host: settings.host, port: settings.port });
     // After listen succeeded: secrets shown once must not be created by a start that then fails (port taken).
     const firstRun = await bootstrapIfEmpty({ db: database.db, clock, actor: systemActor('bootstrap') }, { adminPassword: settings.adminPassword });

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createSerializerCompiler, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '../app/logger.js';
 import { readSellerDetails } from '../app/settings.js';
+import type { ApprovalPolicy } from '../billing/approvals/index.js';
 import type { SellerDetails } from '../billing/invoices/pdf-view.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
@@ -10,11 +11,13 @@ import type { Database } from '../store/database.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { installIdempotency } from './idempotency.js';
+import { adminApprovalRoutes } from './routes/admin-approvals.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminCustomerRoutes } from './routes/admin-customers.js';
 import { adminInstanceRoutes } from './routes/admin-instances.js';
 import { adminInvoiceRoutes } from './routes/admin-invoices.js';
 import { adminStaffRoutes } from './routes/admin-staff.js';
+import { adminCouponRoutes, couponRoutes } from './routes/coupons.js';
 import { customerRoutes } from './routes/customers.js';
 import { healthRoutes } from './routes/health.js';
 import { invoiceRoutes } from './routes/invoices.js';
@@ -29,6 +32,8 @@ export interface HttpDeps {
   version: string;
   /** The seller printed on invoice documents; demo details when absent. */
   seller?: SellerDetails;
+  /** Which staff actions need approval (TALLY_APPROVALS); credits only when absent. */
+  approvals?: ApprovalPolicy;
 }
 
 /** Amounts are bigint inside Tally; on the wire they are JSON integers (minor units), as at the provider. */
@@ -90,12 +95,15 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(customerRoutes, routeDeps);
   await app.register(usageRoutes, routeDeps);
   await app.register(subscriptionRoutes, routeDeps);
-  await app.register(adminSubscriptionRoutes, routeDeps);
+  await app.register(adminSubscriptionRoutes, { ...routeDeps, approvals: deps.approvals });
   await app.register(upcomingInvoiceRoutes, routeDeps);
   await app.register(adminCustomerRoutes, routeDeps);
   await app.register(adminInstanceRoutes, routeDeps);
   await app.register(adminStaffRoutes, routeDeps);
   await app.register(adminAuditRoutes, routeDeps);
+  await app.register(couponRoutes, routeDeps);
+  await app.register(adminCouponRoutes, { ...routeDeps, approvals: deps.approvals });
+  await app.register(adminApprovalRoutes, { ...routeDeps, approvals: deps.approvals });
   const seller = deps.seller ?? readSellerDetails({});
   await app.register(invoiceRoutes, { ...routeDeps, seller });
   await app.register(adminInvoiceRoutes, { ...routeDeps, seller });

@@ -475,3 +475,144 @@ export const balanceTransactions = pgTable(
       .where(sql`${t.invoiceId} is not null and ${t.type} in ('applied_to_invoice', 'invoice_voided')`),
   ],
 );
+
+// ── Coupons, credit requests and approvals ───────────────────────────────────────────────────────────
+/**
+ * A coupon (R11): percent or fixed amount off, for once / N months / forever. Customer-facing codes are
+ * never stored: only their SHA-256 (`codeHash`) and a short hint of the last characters for lists.
+ */
+export const coupons = pgTable(
+  'coupons',
+  {
+    id: text('id').primaryKey(),
+    /** Why it was issued (the seeds' "a name describing the reason"). */
+    name: text('name').notNull(),
+    type: text('type', { enum: ['percent', 'fixed'] }).notNull(),
+    percentOff: qty('percent_off'),
+    amountOff: minor('amount_off'),
+    /** Upper-case ISO code; fixed coupons only. */
+    currency: text('currency'),
+    duration: text('duration', { enum: ['once', 'repeating', 'forever'] }).notNull(),
+    durationInMonths: integer('duration_in_months'),
+    /** Null = unlimited; customer-facing coupons default to 1. */
+    maxRedemptions: integer('max_redemptions'),
+    timesRedeemed: integer('times_redeemed').notNull().default(0),
+    redeemBy: ts('redeem_by'),
+    /** Product keys the discount is restricted to; null = every discountable line. */
+    productKeys: jsonb('product_keys'),
+    codeHash: text('code_hash').unique(),
+    codeHint: text('code_hint'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    retiredAt: ts('retired_at'),
+    /** Set when this coupon's remaining value was merged into another one (stacking). */
+    stackedInto: text('stacked_into'),
+  },
+  (t) => [index('coupons_created_idx').on(t.createdAt)],
+);
+
+/**
+ * A coupon applied to a customer (Stripe's "discount"). At most one active per customer (R11): the
+ * partial unique index holds even under concurrent applies.
+ */
+export const customerCoupons = pgTable(
+  'customer_coupons',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    couponId: text('coupon_id')
+      .notNull()
+      .references(() => coupons.id),
+    appliedAt: ts('applied_at').notNull(),
+    appliedBy: text('applied_by').notNull(),
+    /** `repeating`: applied_at + N months; null otherwise. */
+    endsAt: ts('ends_at'),
+    /** Invoices this coupon has reduced (a `once` coupon retires after the first). */
+    invoicesApplied: integer('invoices_applied').notNull().default(0),
+    retiredAt: ts('retired_at'),
+    retireReason: text('retire_reason', { enum: ['used', 'expired', 'stacked_into', 'removed'] }),
+    /** With retire_reason `stacked_into`: the merged coupon that replaced it. */
+    stackedInto: text('stacked_into'),
+  },
+  (t) => [
+    index('customer_coupons_customer_idx').on(t.customerId, t.appliedAt),
+    uniqueIndex('customer_coupons_one_active').on(t.customerId).where(sql`${t.retiredAt} is null`),
+  ],
+);
+
+/** Which invoices a customer coupon reduced: recording a use twice for one invoice is a no-op. */
+export const couponUses = pgTable(
+  'coupon_uses',
+  {
+    customerCouponId: text('customer_coupon_id')
+      .notNull()
+      .references(() => customerCoupons.id),
+    invoiceId: text('invoice_id').notNull(),
+    usedAt: ts('used_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerCouponId, t.invoiceId] })],
+);
+
+/** Code redemption attempts, successful or not, for the per-customer rate limit. */
+export const couponRedemptionAttempts = pgTable(
+  'coupon_redemption_attempts',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id').notNull(),
+    attemptedAt: ts('attempted_at').notNull(),
+    succeeded: boolean('succeeded').notNull().default(false),
+  },
+  (t) => [index('coupon_redemption_attempts_customer_idx').on(t.customerId, t.attemptedAt)],
+);
+
+/** A goodwill credit (R13): pending until an approver who is not the requester decides; decisions are final. */
+export const creditRequests = pgTable(
+  'credit_requests',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    /** Minor units, positive: the credit in the customer's favour (the ledger row is its negation). */
+    amount: minor('amount').notNull(),
+    currency: text('currency').notNull(),
+    reason: text('reason').notNull(),
+    ticket: text('ticket'),
+    requestedBy: text('requested_by').notNull(),
+    status: text('status', { enum: ['pending', 'approved', 'rejected'] }).notNull(),
+    approvalId: text('approval_id'),
+    decidedBy: text('decided_by'),
+    decidedAt: ts('decided_at'),
+    decisionNote: text('decision_note'),
+    balanceTransactionId: text('balance_transaction_id'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('credit_requests_customer_idx').on(t.customerId, t.createdAt), index('credit_requests_status_idx').on(t.status, t.createdAt)],
+);
+
+/**
+ * A staff action waiting for a second person (R14): `payload` is what the kind's executor needs. Approval
+ * runs the executor in the approving transaction and sets `executedAt`, so an action runs exactly once.
+ */
+export const approvalRequests = pgTable(
+  'approval_requests',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull(),
+    customerId: text('customer_id'),
+    requestedBy: text('requested_by').notNull(),
+    reason: text('reason'),
+    ticket: text('ticket'),
+    status: text('status', { enum: ['pending', 'approved', 'rejected'] }).notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: ts('decided_at'),
+    decisionNote: text('decision_note'),
+    executedAt: ts('executed_at'),
+    result: jsonb('result'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('approval_requests_status_idx').on(t.status, t.createdAt), index('approval_requests_customer_idx').on(t.customerId, t.createdAt)],
+);

@@ -10,6 +10,8 @@ export interface AuditFilter {
   /** A staff, instance or system actor ID. */
   actorId?: string | undefined;
   action?: string | undefined;
+  /** The changed object's ID (a coupon, a credit request, an approval request…). */
+  targetId?: string | undefined;
   /** Inclusive. */
   from?: Date | undefined;
   /** Exclusive. */
@@ -27,6 +29,7 @@ export async function listAuditEntries(ctx: ServiceContext, filter: AuditFilter,
         filter.customerId ? eq(auditLog.customerId, filter.customerId) : undefined,
         filter.actorId ? eq(auditLog.actorId, filter.actorId) : undefined,
         filter.action ? eq(auditLog.action, filter.action) : undefined,
+        filter.targetId ? eq(auditLog.targetId, filter.targetId) : undefined,
         filter.from ? gte(auditLog.at, filter.from) : undefined,
         filter.to ? lt(auditLog.at, filter.to) : undefined,
         page.startingAfter ? lt(auditLog.id, page.startingAfter) : undefined,

@@ -1,25 +1,31 @@
+import { activeDiscountFor, recordCouponUse } from '../coupons/index.js';
 import type { ServiceContext } from '../context.js';
 import type { InvoiceDiscount } from '../invoices/index.js';
 
 /**
- * Which coupon a customer's next invoice gets, and what to record once it has been used. The coupons
- * domain installs its implementation at start-up (`setCouponHooks`); until then invoices carry no
- * discount. Kept as an injected hook so invoicing does not depend on the coupon tables.
+ * Which coupon a customer's invoice gets (R11: coupons attach to the customer), and what to record once
+ * an invoice used it. The coupons domain answers both; the seam stays replaceable for tests.
  */
 export interface CouponHooks {
   discountFor(ctx: ServiceContext, customerId: string, at: Date): Promise<InvoiceDiscount | null>;
   recordUse(ctx: ServiceContext, customerId: string, couponId: string, invoiceId: string): Promise<void>;
 }
 
-const none: CouponHooks = {
-  discountFor: async () => null,
-  recordUse: async () => {},
+const fromCoupons: CouponHooks = {
+  async discountFor(ctx, customerId, at) {
+    const d = await activeDiscountFor(ctx, customerId, at);
+    return d ? { couponId: d.couponId, name: d.name, discount: d.discount, productKeys: d.productKeys } : null;
+  },
+  async recordUse(ctx, customerId, couponId, invoiceId) {
+    await recordCouponUse(ctx, customerId, couponId, invoiceId);
+  },
 };
 
-let hooks: CouponHooks = none;
+let hooks: CouponHooks = fromCoupons;
 
+/** Replace the coupon source (tests); null restores the coupons domain. */
 export function setCouponHooks(h: CouponHooks | null): void {
-  hooks = h ?? none;
+  hooks = h ?? fromCoupons;
 }
 
 export function couponHooks(): CouponHooks {

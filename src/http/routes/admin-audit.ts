@@ -22,6 +22,7 @@ export const adminAuditRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, de
           customer: z.string().optional().describe('cus_…'),
           actor: z.string().optional().describe('A staff (stf_…), instance (ins_…) or system actor ID'),
           action: z.string().optional().describe('e.g. customer.update'),
+          target: z.string().optional().describe('The changed object, e.g. coupon_…, crq_…, apr_…'),
           from: Instant.optional().describe('Inclusive, ISO 8601'),
           to: Instant.optional().describe('Exclusive, ISO 8601'),
           ...PageQuery,
@@ -33,7 +34,7 @@ export const adminAuditRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, de
       const q = req.query;
       const page = await listAuditEntries(
         serviceContext(req, deps),
-        { customerId: q.customer, actorId: q.actor, action: q.action, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined },
+        { customerId: q.customer, actorId: q.actor, action: q.action, targetId: q.target, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined },
         { limit: q.limit, startingAfter: q.starting_after },
       );
       return listJson(page, auditEntryJson);

@@ -5,7 +5,10 @@ import { setPlanOverrides } from '../../billing/customers/plan-overrides.js';
 import { cancelTrial, startTrial } from '../../billing/customers/trials.js';
 import { cancelSchedule, cancelSubscription, changePlan, createSchedule, getSubscription, listSchedules, releaseSchedule, removeItem, subscribe } from '../../billing/subscriptions/index.js';
 import { notFound } from '../../shared/errors.js';
+import { changePlanUnderPolicy, DEFAULT_APPROVAL_POLICY } from '../../billing/approvals/index.js';
 import { serviceContext, type RouteDeps } from '../auth.js';
+import { ApprovalJson, approvalJson } from '../serialize-approvals.js';
+import type { ApprovalRouteDeps } from './approval-deps.js';
 import { authedErrorResponses } from '../error-shape.js';
 import { IdParams, Justification } from '../schemas.js';
 import { EntitlementJson, FeaturesJson, ScheduleJson, SubscriptionJson, entitlementJson, featuresJson, scheduleJson, subscriptionJson } from '../serialize-subscriptions.js';
@@ -113,7 +116,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, 
 };
 
 /** Admin API: the same changes by staff, each with a reason or ticket (R15), plus overrides and schedules. */
-export const adminSubscriptionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
+export const adminSubscriptionRoutes: FastifyPluginAsyncZod<ApprovalRouteDeps> = async (app, deps) => {
   const h = handlers(deps);
   const support = { minRole: 'support' as const };
   const billing = { minRole: 'billing_admin' as const };
@@ -138,10 +141,23 @@ export const adminSubscriptionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
 
   app.post(
     '/admin/v1/customers/:id/subscription/change',
-    { config: support, schema: { summary: 'Change a plan now, no proration (R10); reason required', tags: ['admin: subscriptions'], security: staff, params: IdParams, body: ItemInput.extend(Justification), response: { 200: SubscriptionJson, ...authedErrorResponses } } },
-    async (req) => {
+    {
+      config: support,
+      schema: {
+        summary: 'Change a plan now, no proration (R10); reason required',
+        description: 'When the approval policy has subscription_change (R14), the answer is 202 with the pending approval request instead; an approver carries it out.',
+        tags: ['admin: subscriptions'],
+        security: staff,
+        params: IdParams,
+        body: ItemInput.extend(Justification),
+        response: { 200: SubscriptionJson, 202: ApprovalJson, ...authedErrorResponses },
+      },
+    },
+    async (req, reply) => {
       const { reason, ticket, ...item } = req.body;
-      return subscriptionJson(await changePlan(serviceContext(req, deps), req.params.id, item, { reason, ticket }));
+      const out = await changePlanUnderPolicy(serviceContext(req, deps), deps.approvals ?? DEFAULT_APPROVAL_POLICY, req.params.id, item, { reason, ticket });
+      if (out.status === 'pending_approval') return reply.status(202).send(approvalJson(out.approval));
+      return reply.status(200).send(subscriptionJson(out.subscription));
     },
   );
 
