@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateKey } from '../billing/api-keys/api-keys.js';
+import { authenticateKey, type KeyPrincipal } from '../billing/api-keys/api-keys.js';
+import { authenticateSession, isSessionToken } from '../billing/staff/sessions.js';
 import type { Actor, ServiceContext, StaffRole } from '../billing/context.js';
 import { hasRole } from '../billing/staff/roles.js';
 import type { Clock } from '../shared/clock.js';
@@ -14,6 +15,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Admin routes: the least staff role allowed. Undeclared means owner, so a forgotten one fails closed. */
     minRole?: StaffRole;
+    /** An admin route anyone may call (signing in). */
+    public?: boolean;
   }
 }
 
@@ -28,7 +31,7 @@ type Zone = 'public' | 'instance' | 'admin';
  */
 function zoneOf(req: FastifyRequest): Zone {
   const pattern = req.routeOptions.url;
-  if (req.is404 || pattern === undefined) return 'public';
+  if (req.is404 || pattern === undefined || req.routeOptions.config.public === true) return 'public';
   if (pattern === '/v1' || pattern.startsWith('/v1/')) return 'instance';
   if (pattern === '/admin/v1' || pattern.startsWith('/admin/v1/')) return 'admin';
   return 'public';
@@ -49,6 +52,13 @@ function describeRole(role: StaffRole): string {
   return role === 'approver' ? "the 'approver' role (or 'owner')" : role === 'owner' ? "the 'owner' role" : `the '${role}' role or higher`;
 }
 
+/** A bearer secret is an API key (tally_ik_/tally_sk_) or a staff sign-in session (tally_ss_). */
+async function authenticate(deps: RouteDeps, secret: string): Promise<KeyPrincipal | null> {
+  if (!isSessionToken(secret)) return authenticateKey(deps.db, deps.clock, secret);
+  const s = await authenticateSession(deps.db, deps.clock, secret);
+  return s ? { kind: 'staff', staffId: s.staffId, role: s.role, keyId: s.sessionId } : null;
+}
+
 /**
  * Authentication for the instance API (/v1: instance keys) and the admin API (/admin/v1: staff keys,
  * with the route's least role). Runs on onRequest, before body parsing, validation and the idempotency
@@ -60,8 +70,8 @@ export function installAuth(app: FastifyInstance, deps: RouteDeps): void {
     if (zone === 'public') return;
     let principal;
     try {
-      principal = await authenticateKey(deps.db, deps.clock, bearerSecret(req));
-      if (!principal) throw unauthenticated('api_key_invalid', 'The API key is not valid: it is unknown, revoked, or belongs to a disabled account.');
+      principal = await authenticate(deps, bearerSecret(req));
+      if (!principal) throw unauthenticated('api_key_invalid', 'The API key or session is not valid: it is unknown, revoked, expired, or belongs to a disabled account.');
     } catch (e) {
       if (e instanceof TallyError && e.type === 'authentication') reply.header('www-authenticate', 'Bearer realm="tally"');
       throw e;

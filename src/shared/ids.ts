@@ -26,6 +26,7 @@ export const ID_PREFIXES = {
   event: 'evt',
   job: 'job',
   staff: 'stf',
+  session: 'ses',
   audit: 'aud',
   contract: 'ctr',
   license: 'lic',

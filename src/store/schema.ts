@@ -616,3 +616,20 @@ export const approvalRequests = pgTable(
   },
   (t) => [index('approval_requests_status_idx').on(t.status, t.createdAt), index('approval_requests_customer_idx').on(t.customerId, t.createdAt)],
 );
+
+// ── Staff sign-in sessions ───────────────────────────────────────────────────────────────────────────
+/** Sessions for the admin UI: a random bearer token (only its SHA-256 is kept), valid for a fixed time. */
+export const staffSessions = pgTable(
+  'staff_sessions',
+  {
+    id: text('id').primaryKey(),
+    staffId: text('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('staff_sessions_staff_idx').on(t.staffId)],
+);

@@ -46,7 +46,7 @@ const SECRET_RE = /^tally_(ik|sk)_[0-9A-Za-z]{32,64}$/;
 const LAST_USED_GRANULARITY_MS = 60_000;
 
 /** `n` base62 characters from the CSPRNG; bytes ≥ 248 are dropped so every character is equally likely. */
-function randomBase62(n: number): string {
+export function randomBase62(n: number): string {
   let out = '';
   while (out.length < n) {
     for (const b of randomBytes(n * 2)) {

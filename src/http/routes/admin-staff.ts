@@ -1,8 +1,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { systemActor } from '../../billing/context.js';
+import { signIn, signOut } from '../../billing/staff/sessions.js';
 import { getStaff } from '../../billing/staff/staff.js';
 import { serviceContext, staffActor, type RouteDeps } from '../auth.js';
-import { authedErrorResponses } from '../error-shape.js';
+import { authedErrorResponses, errorResponses } from '../error-shape.js';
 import { StaffJson, staffJson } from '../serialize.js';
+
+const SessionJson = z
+  .object({
+    object: z.literal('session'),
+    token: z.string().describe('Send as "Authorization: Bearer <token>"; shown once'),
+    expires: z.string(),
+    staff: StaffJson,
+  })
+  .meta({ id: 'Session' });
 
 export const adminStaffRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   app.get(
@@ -12,5 +24,35 @@ export const adminStaffRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, de
       schema: { summary: 'The staff member the key belongs to', tags: ['admin'], security: [{ staff: [] }], response: { 200: StaffJson, ...authedErrorResponses } },
     },
     async (req) => staffJson(await getStaff(serviceContext(req, deps), staffActor(req).id)),
+  );
+
+  app.post(
+    '/admin/v1/sessions',
+    {
+      // Signing in is the one admin route without a bearer token.
+      config: { public: true, idempotencyOmit: ['token'] },
+      schema: {
+        summary: 'Sign in with email and password (admin UI); returns a session token valid for 12 hours',
+        tags: ['admin'],
+        body: z.strictObject({ email: z.string().min(3).max(320), password: z.string().min(1).max(200) }),
+        response: { 201: SessionJson, 401: errorResponses[400], ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const s = await signIn({ db: deps.db, clock: deps.clock, actor: systemActor('sign_in') }, req.body.email, req.body.password);
+      return reply.status(201).send({ object: 'session' as const, token: s.token, expires: s.expiresAt.toISOString(), staff: staffJson(s.staff) });
+    },
+  );
+
+  app.post(
+    '/admin/v1/sessions/sign-out',
+    {
+      config: { minRole: 'viewer' },
+      schema: { summary: 'Sign out: the session token stops working', tags: ['admin'], security: [{ staff: [] }], response: { 200: z.object({ signed_out: z.boolean() }), ...authedErrorResponses } },
+    },
+    async (req) => {
+      const token = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      return { signed_out: await signOut(serviceContext(req, deps), token) };
+    },
   );
 };
