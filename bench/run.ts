@@ -5,6 +5,7 @@
 import { cpus } from 'node:os';
 import { benchEntitlements } from './entitlements.js';
 import { benchRating } from './rating.js';
+import { benchUsageRead } from './usage-read.js';
 
 interface BenchResult {
   name: string;
@@ -14,6 +15,8 @@ interface BenchResult {
 const benches: { name: string; run: () => Promise<BenchResult> }[] = [
   { name: 'rating', run: () => benchRating() },
   { name: 'entitlements', run: () => benchEntitlements() },
+  // PostgreSQL only: runs when BENCH_DATABASE_URL/TEST_DATABASE_URL or a local server answers, else prints a note.
+  { name: 'usage-read', run: () => benchUsageRead() },
 ];
 
 const only = process.argv[2];

@@ -49,6 +49,19 @@ keys
   .description('create an API key; prints the secret (once) on stdout')
   .action(async (opts: { instance?: string; staff?: string; name?: string; reason?: string }) => (await import('./commands/instances.js')).keysCreateCommand(opts));
 
+const usage = program.command('usage').description('usage events');
+usage
+  .command('import')
+  .argument('<file>', 'JSON lines (.jsonl) or CSV (.csv: id,customer,metric,value,timestamp[,properties as JSON])')
+  .requiredOption('--instance <slug>', 'the instance whose customers the events belong to (slug or ID)')
+  .option('--batch <n>', 'events per batch and transaction (1–1000)', '1000')
+  .option('--resume', 'continue after the last committed batch of an earlier run on this file')
+  .option('--max-batches <n>', 'stop after this many batches (continue later with --resume)')
+  .description('backfill usage from a file, in batches, with a progress bar; resumable (event ids make a re-sent batch harmless)')
+  .action(async (file: string, opts: { instance: string; batch: string; resume?: boolean; maxBatches?: string }) => {
+    process.exitCode = await (await import('./commands/usage-import.js')).usageImportCommand(file, opts);
+  });
+
 const config = program.command('config').description('billing config file tools');
 config
   .command('validate')

@@ -13,6 +13,7 @@ import { installErrorHandling } from './errors.js';
 import { installIdempotency } from './idempotency.js';
 import { adminApprovalRoutes } from './routes/admin-approvals.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
+import { adminBillingRoutes, billingRoutes } from './routes/billing.js';
 import { adminCustomerRoutes } from './routes/admin-customers.js';
 import { adminInstanceRoutes } from './routes/admin-instances.js';
 import { adminInvoiceRoutes } from './routes/admin-invoices.js';
@@ -94,6 +95,8 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { database: deps.database });
   await app.register(customerRoutes, routeDeps);
   await app.register(usageRoutes, routeDeps);
+  await app.register(billingRoutes, routeDeps);
+  await app.register(adminBillingRoutes, routeDeps);
   await app.register(subscriptionRoutes, routeDeps);
   await app.register(adminSubscriptionRoutes, { ...routeDeps, approvals: deps.approvals });
   await app.register(upcomingInvoiceRoutes, routeDeps);

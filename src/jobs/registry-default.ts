@@ -9,6 +9,7 @@ import {
   TRIAL_EXPIRY_JOB,
   trialExpiryJob,
 } from '../billing/subscriptions/jobs.js';
+import { LIMITS_EVALUATE_JOB, LIMITS_PERIOD_JOB, limitsEvaluateJob, limitsPeriodJob } from '../billing/limits/jobs.js';
 import { CLOSE_PERIOD_JOB, closePeriodJob, OPEN_PERIOD_JOB, openPeriodJob } from '../billing/invoicing/index.js';
 
 const HOUR_MS = 60 * 60 * 1_000;
@@ -33,6 +34,9 @@ export function buildJobRegistry(): JobRegistry {
       .register(STARTUP_EXPIRY_JOB, advanceSubscriptionJob)
       .register(TRIAL_EXPIRY_JOB, trialExpiryJob)
       .register(SCHEDULE_JOB, scheduleJob)
+      // Billing limits (R12): quota re-evaluation at the period roll-over, and retries after ingestion.
+      .register(LIMITS_PERIOD_JOB, limitsPeriodJob)
+      .register(LIMITS_EVALUATE_JOB, limitsEvaluateJob)
       // Invoicing: each closed period once, after the grace period (R17); first-period fees in advance.
       .register(CLOSE_PERIOD_JOB, closePeriodJob)
       .register(OPEN_PERIOD_JOB, openPeriodJob)

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { getCustomer } from '../../billing/customers/customers.js';
+import { evaluateTouched } from '../../billing/limits/index.js';
 import { dailyUsage } from '../../billing/usage/read-usage.js';
 import { ingestUsage } from '../../billing/usage/ingest-usage.js';
 import { MAX_BATCH, type UsageEventInput } from '../../billing/usage/usage-event.js';
@@ -65,7 +66,12 @@ export const usageRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =
     },
     async (req) => {
       const actor = instanceActor(req);
-      const r = await ingestUsage(serviceContext(req, deps), actor.id, req.body.events as unknown as UsageEventInput[]);
+      const ctx = serviceContext(req, deps);
+      const r = await ingestUsage(ctx, actor.id, req.body.events as unknown as UsageEventInput[]);
+      // After the ingestion committed (its transaction stays short): billing limits of the customers whose
+      // usage changed. A failure is queued as a job and does not fail the batch, which is already counted.
+      const quota = await evaluateTouched(ctx, r.touched);
+      for (const f of quota.failures) req.log.error({ err: f.error, customer: f.customerId, product: f.product }, 'quota evaluation failed; queued for retry');
       return { object: 'usage_ingest_result' as const, accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected, results: r.results };
     },
   );
