@@ -71,6 +71,16 @@ config
     process.exitCode = (await import('./commands/config-validate.js')).configValidateCommand(file);
   });
 
+program
+  .command('simulate')
+  .argument('<scenario>', 'scenario YAML (see docs/simulation.md)')
+  .option('--out <file>', 'write the JSON here instead of stdout')
+  .option('--config <file>', "use this billing config instead of the scenario's (preview a pricing change)")
+  .description('run a scenario through the real services on an in-memory database; prints invoices and entitlements as JSON')
+  .action(async (scenario: string, opts: { out?: string; config?: string }) => {
+    process.exitCode = await (await import('./commands/simulate.js')).simulateCommand(scenario, opts);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

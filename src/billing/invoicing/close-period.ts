@@ -94,7 +94,8 @@ export async function closeSubscriptionPeriod(ctx: ServiceContext, p: PeriodToCl
       lines.push(...(await feeLines(c, sub.currency, await itemsInForce(c, sub.id, end), next.start, next.end)));
     }
     if (lines.length === 0) return null; // nothing metered and nothing to bill ahead: no invoice
-    const discount = await couponHooks().discountFor(c, sub.customerId, end);
+    // A coupon covers the periods that START within its term (a 2-month coupon: two monthly invoices).
+    const discount = await couponHooks().discountFor(c, sub.customerId, start);
     const draft = await createDraftInvoice(c, {
       customerId: sub.customerId,
       subscriptionId: sub.id,

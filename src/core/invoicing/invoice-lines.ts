@@ -54,11 +54,11 @@ export function linesFromRating(args: {
   source: LineSource;
 }): DraftLine[] {
   const { price, productName, unit, rating, period, source } = args;
-  const units = unit ? ` ${unit}${unit.endsWith('s') ? '' : 's'}` : '';
+  const unitsOf = (q: Decimal): string => (unit ? ` ${unit}${q.eq(Decimal.ONE) || unit.endsWith('s') ? '' : 's'}` : '');
   return rating.lines.map((l) => {
     const what =
       source === 'usage'
-        ? `${productName} — ${fmtQty(l.quantity)}${units}${tierLabel(l)}`
+        ? `${productName} — ${fmtQty(l.quantity)}${unitsOf(l.quantity)}${tierLabel(l)}`
         : source === 'up_front'
           ? `${productName} — up-front`
           : `${productName} — ${price.interval === 'year' ? 'annual' : 'monthly'} fee`;
