@@ -60,6 +60,14 @@ export async function feeLines(ctx: ServiceContext, currency: string, items: Sub
   return out;
 }
 
+/** The subscription, with its customer locked: invoicing a customer is serialized, so reruns see each other. */
+async function lockSubscriptionCustomer(ctx: ServiceContext, subscriptionId: string): Promise<typeof subscriptions.$inferSelect> {
+  const [sub] = await ctx.db.select().from(subscriptions).where(eq(subscriptions.id, subscriptionId));
+  if (!sub) throw invalid('subscription_unknown', `No subscription '${subscriptionId}'.`, 'subscription_id');
+  await lockCustomer(ctx, sub.customerId);
+  return sub;
+}
+
 async function finalizeWithCoupon(ctx: ServiceContext, customerId: string, draft: Invoice): Promise<Invoice> {
   const inv = await finalizeInvoice(ctx, draft.id);
   if (draft.discount) await couponHooks().recordUse(ctx, customerId, draft.discount.couponId, inv.id);
@@ -79,9 +87,7 @@ export async function closeSubscriptionPeriod(ctx: ServiceContext, p: PeriodToCl
   if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end <= start) throw invalid('invalid_period', 'The period to close is not a valid range.', 'period_end');
   return inTransaction(ctx.db, async (tx) => {
     const c = withDb(ctx, tx);
-    const [sub] = await tx.select().from(subscriptions).where(eq(subscriptions.id, p.subscription_id));
-    if (!sub) throw invalid('subscription_unknown', `No subscription '${p.subscription_id}'.`, 'subscription_id');
-    await lockCustomer(c, sub.customerId);
+    const sub = await lockSubscriptionCustomer(c, p.subscription_id);
     const [existing] = await tx
       .select({ id: invoices.id })
       .from(invoices)
@@ -120,9 +126,7 @@ export async function openSubscriptionPeriod(ctx: ServiceContext, p: { subscript
   const end = new Date(p.period_end);
   return inTransaction(ctx.db, async (tx) => {
     const c = withDb(ctx, tx);
-    const [sub] = await tx.select().from(subscriptions).where(eq(subscriptions.id, p.subscription_id));
-    if (!sub) throw invalid('subscription_unknown', `No subscription '${p.subscription_id}'.`, 'subscription_id');
-    await lockCustomer(c, sub.customerId);
+    const sub = await lockSubscriptionCustomer(c, p.subscription_id);
     const [existing] = await tx
       .select({ id: invoices.id })
       .from(invoices)
