@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { ApprovalItem, ApprovalRequest } from '../billing/approvals/index.js';
 import type { CreditRequest, CreditRequestView, EarlierCredit } from '../billing/credits/index.js';
+import { minorToJson } from '../core/money/index.js';
 
 const Timestamp = z.string().describe('ISO 8601 UTC timestamp');
 const ts = (d: Date | null): string | null => (d ? d.toISOString() : null);
-const int = (n: bigint): number => Number(n);
+const int = minorToJson;
 const Amount = z.number().int().describe('Minor units');
 const STATUSES = ['pending', 'approved', 'rejected'] as const;
 

@@ -6,15 +6,13 @@ import { z } from 'zod';
 import type { BillingLimit, BillingState, MetricUsage, ProductBillingState } from '../billing/limits/index.js';
 import type { Decimal } from '../core/money/index.js';
 import type { Discount } from '../core/pricing/discount.js';
+import { minorToJson } from '../core/money/index.js';
 
 const Amount = z.number().int().describe('Minor units (cents; yen for JPY)');
 const Quantity = z.string().describe('A decimal quantity in the product unit');
 const Timestamp = z.string().describe('ISO 8601 UTC timestamp');
 
-const int = (n: bigint): number => {
-  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) throw new RangeError(`amount ${n} exceeds JSON's safe integer range`);
-  return Number(n);
-};
+const int = minorToJson;
 const intOrNull = (n: bigint | null): number | null => (n === null ? null : int(n));
 const qty = (d: Decimal | null): string | null => d?.toString() ?? null;
 const tsOrNull = (d: Date | null): string | null => d?.toISOString() ?? null;

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { AppliedCoupon, Coupon, CustomerCoupon, HeldCoupon, StackPlan } from '../billing/coupons/index.js';
 import { COUPON_DURATIONS } from '../billing/coupons/index.js';
+import { minorToJson } from '../core/money/index.js';
 
 /** Coupons on the wire, shaped like the provider's: amounts in minor units, currencies lower-case. */
 
 const Timestamp = z.string().describe('ISO 8601 UTC timestamp');
 const ts = (d: Date | null): string | null => (d ? d.toISOString() : null);
 /** Amounts are capped well inside JSON's safe integers by the services, so this conversion is exact. */
-const int = (n: bigint): number => Number(n);
+const int = minorToJson;
 const Amount = z.number().int().describe('Minor units');
 
 export const CouponJson = z

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Invoice, InvoiceLine } from '../billing/invoices/model.js';
 import { COLLECTION_METHODS, INVOICE_STATUSES, PAYMENT_METHOD_TYPES } from '../billing/invoices/model.js';
+import { minorToJson } from '../core/money/index.js';
 
 /**
  * Invoices on the wire, shaped like the provider's: amounts are integers in minor units, quantities and
@@ -10,7 +11,7 @@ import { COLLECTION_METHODS, INVOICE_STATUSES, PAYMENT_METHOD_TYPES } from '../b
 const Timestamp = z.string().describe('ISO 8601 UTC timestamp');
 const ts = (d: Date | null): string | null => (d ? d.toISOString() : null);
 /** Amounts are capped well inside JSON's safe integers by the services, so this conversion is exact. */
-const int = (n: bigint): number => Number(n);
+const int = minorToJson;
 const Amount = z.number().int().describe('Minor units (cents; yen for JPY)');
 
 export const InvoiceLineJson = z

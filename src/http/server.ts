@@ -25,6 +25,7 @@ import { invoiceRoutes } from './routes/invoices.js';
 import { usageRoutes } from './routes/usage.js';
 import { adminSubscriptionRoutes, subscriptionRoutes } from './routes/subscriptions.js';
 import { upcomingInvoiceRoutes } from './routes/upcoming-invoice.js';
+import { minorToJson } from '../core/money/index.js';
 
 export interface HttpDeps {
   database: Database;
@@ -39,13 +40,7 @@ export interface HttpDeps {
 
 /** Amounts are bigint inside Tally; on the wire they are JSON integers (minor units), as at the provider. */
 function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') {
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-      throw new RangeError(`amount ${value} exceeds JSON's safe integer range`);
-    }
-    return Number(value);
-  }
-  return value;
+  return typeof value === 'bigint' ? minorToJson(value) : value;
 }
 
 export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {

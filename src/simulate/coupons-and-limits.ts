@@ -8,6 +8,7 @@ import { evaluateTouched, getBillingLimits, setBillingLimit } from '../billing/l
 import type { IngestSummary } from '../billing/usage/ingest-usage.js';
 import { quantity } from './json.js';
 import type { Action } from './model.js';
+import { minorToJson } from '../core/money/money.js';
 
 const WHY = { reason: 'tally simulate' };
 
@@ -78,7 +79,7 @@ export interface LimitState {
 export async function billingLimitsState(ctx: ServiceContext, customerId: string): Promise<LimitState[]> {
   return (await getBillingLimits(ctx, customerId)).map((l) => ({
     product: l.productKey,
-    amount: l.amount === null ? null : Number(l.amount),
+    amount: l.amount === null ? null : minorToJson(l.amount),
     unit_limit: l.unitLimit?.quantity ? quantity(l.unitLimit.quantity) : null,
     usage: l.usage ? quantity(l.usage) : null,
     quota_limited: l.quotaLimited,

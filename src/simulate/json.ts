@@ -1,10 +1,8 @@
 import type { Decimal } from '../core/money/decimal.js';
+import { minorToJson } from '../core/money/money.js';
 
-/** Minor units as a JSON number; amounts never come near 2^53, but a silent loss would be a wrong bill. */
-export function int(n: bigint): number {
-  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) throw new RangeError(`amount ${n} does not fit a JSON number exactly`);
-  return Number(n);
-}
+/** Minor units as a JSON number (refused past 2^53 rather than rounded). */
+export const int = minorToJson;
 
 /** Whole quantities as numbers, fractional ones as exact decimal strings. */
 export function quantity(d: Decimal): number | string {

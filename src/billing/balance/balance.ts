@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import { currencyExponent, normalizeCurrency } from '../../core/money/index.js';
+import { currencyExponent, minorToJson, normalizeCurrency } from '../../core/money/index.js';
 import { conflict, invalid } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import { balanceTransactions } from '../../store/schema.js';
@@ -137,7 +137,7 @@ export async function addBalanceTransaction(ctx: ServiceContext, input: AddBalan
       instanceId: customer.instanceId,
       customerId: customer.id,
       objectId: txn.id,
-      data: { type: txn.type, amount: Number(txn.amount), currency: currency.toLowerCase(), ending_balance: Number(txn.endingBalance), invoice: txn.invoiceId },
+      data: { type: txn.type, amount: minorToJson(txn.amount), currency: currency.toLowerCase(), ending_balance: minorToJson(txn.endingBalance), invoice: txn.invoiceId },
     });
     return txn;
   });

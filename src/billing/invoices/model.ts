@@ -2,6 +2,7 @@ import type { DraftLine, InvoiceDiscountInput } from '../../core/invoicing/index
 import { Decimal } from '../../core/money/decimal.js';
 import type { Discount } from '../../core/pricing/discount.js';
 import type { invoiceLines, invoices } from '../../store/schema.js';
+import { minorToJson } from '../../core/money/index.js';
 
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type InvoiceLineRow = typeof invoiceLines.$inferSelect;
@@ -179,10 +180,10 @@ export function invoiceSnapshot(r: InvoiceRow): Record<string, unknown> {
     status: r.status,
     currency: r.currency.toLowerCase(),
     collection_method: r.collectionMethod,
-    total: Number(r.total),
-    applied_balance: Number(r.appliedBalance),
-    amount_due: Number(r.amountDue),
-    amount_paid: Number(r.amountPaid),
+    total: minorToJson(r.total),
+    applied_balance: minorToJson(r.appliedBalance),
+    amount_due: minorToJson(r.amountDue),
+    amount_paid: minorToJson(r.amountPaid),
     due_date: r.dueDate?.toISOString() ?? null,
     payment_reference: r.paymentReference,
   };

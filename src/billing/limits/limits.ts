@@ -21,6 +21,7 @@ import { getSubscription } from '../subscriptions/index.js';
 import { effectiveRow, periodInForce, productFor, type LimitRow } from './common.js';
 import { discountLookupOf, type LimitOptions } from './discount-lookup.js';
 import { computeQuota, evaluateLockedRow } from './quota.js';
+import { minorToJson } from '../../core/money/index.js';
 
 export type LimitEffective = 'now' | 'next_period';
 
@@ -134,11 +135,11 @@ export async function setBillingLimit(ctx: ServiceContext, customerId: string, i
     const data = {
       product: product.key,
       effective,
-      amount: next.amount === null ? null : Number(next.amount),
-      next_amount: next.nextAmount === null ? null : Number(next.nextAmount),
+      amount: next.amount === null ? null : minorToJson(next.amount),
+      next_amount: next.nextAmount === null ? null : minorToJson(next.nextAmount),
       next_from: next.nextFrom?.toISOString() ?? null,
       currency: customer.currency.toLowerCase(),
-      previous: before.amount === null ? null : Number(before.amount),
+      previous: before.amount === null ? null : minorToJson(before.amount),
     };
     // Setting what is already set records nothing (clients retry; the quota is still re-evaluated below).
     if (!unchanged) await recordEvent(c, { type: 'customer.billing_limit_updated', instanceId: customer.instanceId, customerId, objectId: customerId, data });

@@ -22,6 +22,7 @@ import { getSubscription, type Subscription } from '../subscriptions/index.js';
 import { usageForPeriod } from '../usage/read-usage.js';
 import { effectiveRow, meteredItem, periodInForce, productFor, type LimitRow } from './common.js';
 import { discountLookupOf, type DiscountLookup, type LimitOptions } from './discount-lookup.js';
+import { minorToJson } from '../../core/money/index.js';
 
 export const LIMITS_PERIOD_JOB = 'billing_limits.period_start';
 export const LIMITS_EVALUATE_JOB = 'billing_limits.evaluate';
@@ -132,7 +133,7 @@ export async function evaluateLockedRow(ctx: ServiceContext, stored: LimitRow, c
         metric: q.metric,
         usage: q.usage?.toString() ?? null,
         unit_limit: q.unitLimit?.quantity?.toString() ?? null,
-        billing_limit: q.amount === null ? null : Number(q.amount),
+        billing_limit: q.amount === null ? null : minorToJson(q.amount),
         currency: q.currency.toLowerCase(),
         period_start: q.period?.start.toISOString() ?? null,
         period_end: q.period?.end.toISOString() ?? null,

@@ -60,6 +60,17 @@ export function formatMoney(amount: bigint, currency: string, locale = 'en-US'):
   return fmt.format(formatMajor(amount, code) as unknown as number);
 }
 
+/**
+ * Minor units as a JSON number. Amounts are bigint inside Tally; past 2^53 a number would silently round,
+ * and a silently rounded amount is a wrong bill, so that is an error instead.
+ */
+export function minorToJson(amount: bigint): number {
+  if (amount > MAX_JSON || amount < -MAX_JSON) throw new RangeError(`amount ${amount} does not fit a JSON number exactly`);
+  return Number(amount);
+}
+
+const MAX_JSON = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** A decimal amount in minor units rounded to whole minor units (a line's amount). */
 export function roundMinor(d: Decimal, mode: RoundingMode = 'half_up'): bigint {
   return d.toInteger(mode);

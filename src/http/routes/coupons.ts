@@ -36,6 +36,7 @@ import {
 import { ListJson, listJson } from '../serialize.js';
 import type { ApprovalRouteDeps } from './approval-deps.js';
 import { parseInstant } from './invoice-common.js';
+import { minorToJson } from '../../core/money/index.js';
 
 const staff = [{ staff: [] }];
 const instance = [{ instanceKey: [] }];
@@ -163,7 +164,7 @@ export const adminCouponRoutes: FastifyPluginAsyncZod<ApprovalRouteDeps> = async
     async (req) => {
       const { catalog } = await currentCatalogVersion(deps.db);
       const amount = couponValueForMonths(catalog, req.query);
-      return { amount: Number(amount), currency: normalizeCurrency(req.query.currency).toLowerCase(), product: req.query.product, plan: req.query.plan, months: req.query.months };
+      return { amount: minorToJson(amount), currency: normalizeCurrency(req.query.currency).toLowerCase(), product: req.query.product, plan: req.query.plan, months: req.query.months };
     },
   );
 

@@ -5,6 +5,7 @@ import { notFound } from '../../shared/errors.js';
 import { serviceContext, type RouteDeps } from '../auth.js';
 import { authedErrorResponses } from '../error-shape.js';
 import { IdParams } from '../schemas.js';
+import { minorToJson } from '../../core/money/index.js';
 
 const Amount = z.number().int().describe('Minor units');
 
@@ -61,15 +62,15 @@ function upcomingJson(u: UpcomingInvoice): z.infer<typeof UpcomingInvoiceJson> {
       unit_amount_decimal: l.unitAmount?.toString() ?? null,
       flat_amount_decimal: l.flatAmount?.toString() ?? null,
       tier: l.tier,
-      amount: Number(l.amount),
-      discount_amount: Number(l.discountAmount),
+      amount: minorToJson(l.amount),
+      discount_amount: minorToJson(l.discountAmount),
     })),
-    subtotal: Number(t.subtotal),
-    discount_total: Number(t.discountTotal),
-    total: Number(t.total),
-    starting_balance: Number(t.startingBalance),
-    applied_balance: Number(t.appliedBalance),
-    amount_due: Number(t.amountDue),
+    subtotal: minorToJson(t.subtotal),
+    discount_total: minorToJson(t.discountTotal),
+    total: minorToJson(t.total),
+    starting_balance: minorToJson(t.startingBalance),
+    applied_balance: minorToJson(t.appliedBalance),
+    amount_due: minorToJson(t.amountDue),
   };
 }
 

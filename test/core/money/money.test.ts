@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   allocate,
+  minorToJson,
   currencyExponent,
   Decimal,
   formatMajor,
@@ -176,5 +177,14 @@ describe('splitEvenlyRemainderLast', () => {
     expect(() => splitEvenlyRemainderLast(1n, 0)).toThrow(RangeError);
     expect(() => splitEvenlyRemainderLast(1n, -1)).toThrow(RangeError);
     expect(() => splitEvenlyRemainderLast(1n, 1.5)).toThrow(RangeError);
+  });
+});
+
+describe('minorToJson', () => {
+  it('passes amounts that a JSON number holds exactly, and refuses the rest instead of rounding', () => {
+    expect(minorToJson(123_45n)).toBe(12345);
+    expect(minorToJson(-9_007_199_254_740_991n)).toBe(-9_007_199_254_740_991);
+    expect(() => minorToJson(9_007_199_254_740_992n)).toThrow(RangeError);
+    expect(() => minorToJson(-9_007_199_254_740_992n)).toThrow(RangeError);
   });
 });
