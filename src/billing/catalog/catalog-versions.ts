@@ -23,15 +23,13 @@ export interface ActivateResult {
   changed: boolean;
 }
 
-// Parsed catalogs by version id: versions are immutable, so they never need invalidating.
-const parsedById = new Map<string, Catalog>();
+// Versions by id: a stored version never changes, so once read and parsed it is kept for the process's
+// life and later reads cost no query (the config text is only read the first time).
+const versionsById = new Map<string, CatalogVersion>();
 
 function parseStored(id: string, text: string, sourceName: string): Catalog {
-  const cached = parsedById.get(id);
-  if (cached) return cached;
   const r = parseBillingConfig(text, sourceName);
   if (!r.ok) throw new Error(`stored catalog version ${id} no longer parses: ${r.errors[0]?.message}`);
-  parsedById.set(id, r.catalog);
   return r.catalog;
 }
 
@@ -64,9 +62,10 @@ export async function activateCatalogConfig(db: Db, clock: Clock, text: string, 
         .values({ singleton: 1, versionId: row.id, activatedAt: now })
         .onConflictDoUpdate({ target: catalogCurrent.singleton, set: { versionId: row.id, activatedAt: now } });
     }
-    parsedById.set(row.id, parsed.catalog);
+    const version: CatalogVersion = { id: row.id, hash: row.hash, sourceName: row.sourceName, createdAt: row.createdAt, catalog: parsed.catalog };
+    versionsById.set(row.id, version);
     return {
-      version: { id: row.id, hash: row.hash, sourceName: row.sourceName, createdAt: row.createdAt, catalog: parsed.catalog },
+      version,
       created,
       changed,
     };
@@ -81,9 +80,18 @@ export async function activateCatalogConfig(db: Db, clock: Clock, text: string, 
 }
 
 export async function getCatalogVersion(db: Db, id: string): Promise<CatalogVersion> {
+  const hit = versionsById.get(id);
+  if (hit) return hit;
   const [row] = await db.select().from(catalogVersions).where(eq(catalogVersions.id, id));
   if (!row) throw notFound('catalog version', id);
-  return { id: row.id, hash: row.hash, sourceName: row.sourceName, createdAt: row.createdAt, catalog: parseStored(row.id, row.configText, row.sourceName) };
+  const version: CatalogVersion = { id: row.id, hash: row.hash, sourceName: row.sourceName, createdAt: row.createdAt, catalog: parseStored(row.id, row.configText, row.sourceName) };
+  versionsById.set(id, version);
+  return version;
+}
+
+/** The parsed catalog of a stored version (cached like the version). */
+export async function catalogOfVersion(db: Db, versionId: string): Promise<Catalog> {
+  return (await getCatalogVersion(db, versionId)).catalog;
 }
 
 export async function currentCatalogVersion(db: Db): Promise<CatalogVersion> {

@@ -14,7 +14,7 @@ import { availableFeatures, type AvailableFeature, type Entitlement } from '../.
 import { invalid, notFound } from '../../shared/errors.js';
 import { rawRows } from '../../store/raw-query.js';
 import { catalogCurrent, customers } from '../../store/schema.js';
-import { catalogOfVersion } from '../catalog/catalog-cache.js';
+import { catalogOfVersion } from '../catalog/catalog-versions.js';
 import type { Db } from '../../store/database.js';
 import type { ServiceContext } from '../context.js';
 import { getCustomer } from '../customers/customers.js';

@@ -7,7 +7,7 @@ import { ratePrice } from '../../core/pricing/index.js';
 import { invalid } from '../../shared/errors.js';
 import { invoices, subscriptions } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';
-import { catalogOfVersion } from '../catalog/catalog-cache.js';
+import { catalogOfVersion } from '../catalog/catalog-versions.js';
 import { withDb, type ServiceContext } from '../context.js';
 import { lockCustomer } from '../customers/customers.js';
 import { createDraftInvoice, finalizeInvoice, getInvoice, type Invoice } from '../invoices/index.js';

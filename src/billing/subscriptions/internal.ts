@@ -11,7 +11,7 @@ import { newId } from '../../shared/ids.js';
 import { isUniqueViolation } from '../../store/transaction.js';
 import type { Db } from '../../store/database.js';
 import { subscriptionItems, subscriptions } from '../../store/schema.js';
-import { catalogOfVersion } from '../catalog/catalog-cache.js';
+import { catalogOfVersion } from '../catalog/catalog-versions.js';
 import type { ServiceContext } from '../context.js';
 import { enqueueJob } from '../../jobs/enqueue.js';
 import type { ItemRow, Subscription, SubscriptionItem, SubscriptionRow } from './model.js';
