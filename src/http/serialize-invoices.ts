@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Invoice, InvoiceLine } from '../billing/invoices/model.js';
 import { COLLECTION_METHODS, INVOICE_STATUSES, PAYMENT_METHOD_TYPES } from '../billing/invoices/model.js';
+import type { DraftLine } from '../core/invoicing/index.js';
 import { minorToJson } from '../core/money/index.js';
 
 /**
@@ -14,27 +15,29 @@ const ts = (d: Date | null): string | null => (d ? d.toISOString() : null);
 const int = minorToJson;
 const Amount = z.number().int().describe('Minor units (cents; yen for JPY)');
 
-export const InvoiceLineJson = z
-  .object({
-    id: z.string().describe('il_…'),
-    object: z.literal('line_item'),
-    invoice: z.string(),
-    description: z.string(),
-    source: z.enum(['recurring', 'usage', 'up_front', 'manual']),
-    product: z.string().nullable(),
-    price: z.string().nullable().describe('The catalog price key, for lines at a catalog price'),
-    period: z.object({ start: Timestamp, end: Timestamp }).nullable(),
-    quantity: z.string().describe('Decimal string: $0 lines keep their quantity (R4)'),
-    unit_amount_decimal: z.string().nullable().describe('Minor units per unit, up to 12 decimal places'),
-    flat_amount_decimal: z.string().nullable(),
-    tier: z
-      .object({ index: z.number().int().describe('0-based'), from: z.string().nullable().describe('Exclusive lower bound'), up_to: z.string().nullable().describe('Inclusive; null = open') })
-      .nullable(),
-    amount: Amount.describe('quantity × unit amount (+ flat), rounded once; before discounts'),
-    discount_amount: Amount,
-    discountable: z.boolean(),
-  })
-  .meta({ id: 'InvoiceLine' });
+/** What every invoice line shows, whether it is stored or only previewed (the upcoming invoice). */
+export const LineBodyJson = z.object({
+  description: z.string(),
+  source: z.enum(['recurring', 'usage', 'up_front', 'manual']),
+  product: z.string().nullable(),
+  price: z.string().nullable().describe('The catalog price key, for lines at a catalog price'),
+  period: z.object({ start: Timestamp, end: Timestamp }).nullable(),
+  quantity: z.string().describe('Decimal string: $0 lines keep their quantity (R4)'),
+  unit_amount_decimal: z.string().nullable().describe('Minor units per unit, up to 12 decimal places'),
+  flat_amount_decimal: z.string().nullable(),
+  tier: z
+    .object({ index: z.number().int().describe('0-based'), from: z.string().nullable().describe('Exclusive lower bound'), up_to: z.string().nullable().describe('Inclusive; null = open') })
+    .nullable(),
+  amount: Amount.describe('quantity × unit amount (+ flat), rounded once; before discounts'),
+  discount_amount: Amount,
+  discountable: z.boolean(),
+});
+
+export const InvoiceLineJson = LineBodyJson.extend({
+  id: z.string().describe('il_…'),
+  object: z.literal('line_item'),
+  invoice: z.string(),
+}).meta({ id: 'InvoiceLine' });
 
 export const InvoiceJson = z
   .object({
@@ -85,11 +88,8 @@ export const InvoiceJson = z
   })
   .meta({ id: 'Invoice' });
 
-export function invoiceLineJson(l: InvoiceLine): z.infer<typeof InvoiceLineJson> {
+export function lineBodyJson(l: DraftLine & { discountAmount: bigint }): z.infer<typeof LineBodyJson> {
   return {
-    id: l.id,
-    object: 'line_item',
-    invoice: l.invoiceId,
     description: l.description,
     source: l.source,
     product: l.productKey,
@@ -103,6 +103,10 @@ export function invoiceLineJson(l: InvoiceLine): z.infer<typeof InvoiceLineJson>
     discount_amount: int(l.discountAmount),
     discountable: l.discountable,
   };
+}
+
+export function invoiceLineJson(l: InvoiceLine): z.infer<typeof InvoiceLineJson> {
+  return { id: l.id, object: 'line_item', invoice: l.invoiceId, ...lineBodyJson(l) };
 }
 
 export function invoiceJson(inv: Invoice): z.infer<typeof InvoiceJson> {

@@ -5,23 +5,11 @@ import { notFound } from '../../shared/errors.js';
 import { serviceContext, type RouteDeps } from '../auth.js';
 import { authedErrorResponses } from '../error-shape.js';
 import { IdParams } from '../schemas.js';
+import { LineBodyJson, lineBodyJson } from '../serialize-invoices.js';
 import { minorToJson } from '../../core/money/index.js';
 
 const Amount = z.number().int().describe('Minor units');
 
-const UpcomingLineJson = z.object({
-  description: z.string(),
-  source: z.enum(['recurring', 'usage', 'up_front', 'manual']),
-  product: z.string().nullable(),
-  price: z.string().nullable(),
-  period: z.object({ start: z.string(), end: z.string() }).nullable(),
-  quantity: z.string(),
-  unit_amount_decimal: z.string().nullable(),
-  flat_amount_decimal: z.string().nullable(),
-  tier: z.number().int().nullable(),
-  amount: Amount,
-  discount_amount: Amount,
-});
 
 export const UpcomingInvoiceJson = z
   .object({
@@ -32,7 +20,7 @@ export const UpcomingInvoiceJson = z
     period: z.object({ start: z.string(), end: z.string().describe('Now: usage so far') }),
     closes_at: z.string().describe('When the period ends and the real invoice is made'),
     coupon: z.string().nullable(),
-    lines: z.array(UpcomingLineJson),
+    lines: z.array(LineBodyJson),
     subtotal: Amount,
     discount_total: Amount,
     total: Amount,
@@ -52,19 +40,7 @@ function upcomingJson(u: UpcomingInvoice): z.infer<typeof UpcomingInvoiceJson> {
     period: { start: u.periodStart.toISOString(), end: u.periodEnd.toISOString() },
     closes_at: u.closesAt.toISOString(),
     coupon: u.discount?.couponId ?? null,
-    lines: t.lines.map((l) => ({
-      description: l.description,
-      source: l.source,
-      product: l.productKey,
-      price: l.priceKey,
-      period: l.period ? { start: l.period.start.toISOString(), end: l.period.end.toISOString() } : null,
-      quantity: l.quantity.toString(),
-      unit_amount_decimal: l.unitAmount?.toString() ?? null,
-      flat_amount_decimal: l.flatAmount?.toString() ?? null,
-      tier: l.tier,
-      amount: minorToJson(l.amount),
-      discount_amount: minorToJson(l.discountAmount),
-    })),
+    lines: t.lines.map(lineBodyJson),
     subtotal: minorToJson(t.subtotal),
     discount_total: minorToJson(t.discountTotal),
     total: minorToJson(t.total),
