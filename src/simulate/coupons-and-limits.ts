@@ -3,7 +3,6 @@
  */
 import type { ServiceContext } from '../billing/context.js';
 import { applyCoupon, createCoupon, getCustomerCoupon } from '../billing/coupons/index.js';
-import { couponHooks, setCouponHooks } from '../billing/invoicing/index.js';
 import { evaluateTouched, getBillingLimits, setBillingLimit } from '../billing/limits/index.js';
 import type { IngestSummary } from '../billing/usage/ingest-usage.js';
 import { quantity } from './json.js';
@@ -11,16 +10,6 @@ import type { Action } from './model.js';
 import { minorToJson } from '../core/money/money.js';
 
 const WHY = { reason: 'tally simulate' };
-
-/**
- * Makes invoices take coupons from the coupons domain, as a running Tally does (a test may have put a
- * stand-in in place: the hooks are process-wide), and returns how to put back what was there.
- */
-export function useCouponDomain(): () => void {
-  const previous = couponHooks();
-  setCouponHooks(null);
-  return () => setCouponHooks(previous);
-}
 
 type CouponAction = Extract<Action, { kind: 'coupon' }>;
 type LimitAction = Extract<Action, { kind: 'billing_limit' }>;

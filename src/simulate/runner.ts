@@ -21,7 +21,7 @@ import { ManualClock } from '../shared/clock.js';
 import { isTallyError } from '../shared/errors.js';
 import { openSimulationDatabase } from './database.js';
 import { ScenarioError } from './errors.js';
-import { afterIngestion, applyScenarioCoupon, setScenarioBillingLimit, useCouponDomain } from './coupons-and-limits.js';
+import { afterIngestion, applyScenarioCoupon, setScenarioBillingLimit } from './coupons-and-limits.js';
 import type { PlannedStep, Scenario, UsageEventPlan } from './model.js';
 import { collectOutput, type SimCustomer, type SimulationOutput } from './output.js';
 import { JobFailedError, TimeDriver, type QueuedEvent } from './time-driver.js';
@@ -187,7 +187,7 @@ function stepFailure(s: Scenario, step: PlannedStep, e: unknown, customers: Iter
   return new ScenarioError([{ path: formatPath(path), line: s.lineOf(path), message, code: 'step_failed' }], s.sourceName, 'step_failed');
 }
 
-// The invoice grace period and the coupon hooks are process-wide settings: runs take turns.
+// The invoice grace period is a process-wide setting: runs take turns.
 let queue: Promise<unknown> = Promise.resolve();
 
 /** Runs the scenario and returns its invoices and customer states. */
@@ -200,7 +200,6 @@ export function runScenario(s: Scenario): Promise<SimulationOutput> {
 async function runAlone(s: Scenario): Promise<SimulationOutput> {
   const previousGrace = invoiceGraceMs();
   setInvoiceGraceMs(s.invoiceGraceMs);
-  const restoreHooks = useCouponDomain();
   const clock = new ManualClock(s.start);
   try {
     const database = await openSimulationDatabase(clock);
@@ -241,7 +240,6 @@ async function runAlone(s: Scenario): Promise<SimulationOutput> {
       await database.close();
     }
   } finally {
-    restoreHooks();
     setInvoiceGraceMs(previousGrace);
   }
 }

@@ -13,7 +13,7 @@ import { lockCustomer } from '../customers/customers.js';
 import { createDraftInvoice, finalizeInvoice, getInvoice, type Invoice } from '../invoices/index.js';
 import { itemsAtPeriodEnd, itemsInForce, type SubscriptionItem } from '../subscriptions/index.js';
 import { usageForPeriod } from '../usage/read-usage.js';
-import { couponHooks } from './discount-lookup.js';
+import { invoiceDiscountFor, recordInvoiceCouponUse } from './discount-lookup.js';
 
 const DAY = 86_400_000;
 /** Usage is kept per UTC day; a period cut short mid-day (cancel now) reads that day whole. */
@@ -70,7 +70,7 @@ async function lockSubscriptionCustomer(ctx: ServiceContext, subscriptionId: str
 
 async function finalizeWithCoupon(ctx: ServiceContext, customerId: string, draft: Invoice): Promise<Invoice> {
   const inv = await finalizeInvoice(ctx, draft.id);
-  if (draft.discount) await couponHooks().recordUse(ctx, customerId, draft.discount.couponId, inv.id);
+  if (draft.discount) await recordInvoiceCouponUse(ctx, customerId, draft.discount.couponId, inv.id);
   return inv;
 }
 
@@ -101,7 +101,7 @@ export async function closeSubscriptionPeriod(ctx: ServiceContext, p: PeriodToCl
     }
     if (lines.length === 0) return null; // nothing metered and nothing to bill ahead: no invoice
     // A coupon covers the periods that START within its term (a 2-month coupon: two monthly invoices).
-    const discount = await couponHooks().discountFor(c, sub.customerId, start);
+    const discount = await invoiceDiscountFor(c, sub.customerId, start);
     const draft = await createDraftInvoice(c, {
       customerId: sub.customerId,
       subscriptionId: sub.id,
@@ -141,7 +141,7 @@ export async function openSubscriptionPeriod(ctx: ServiceContext, p: { subscript
     if (existing) return getInvoice(c, existing.id);
     const lines = await feeLines(c, sub.currency, await itemsInForce(c, sub.id, new Date(p.items_at)), start, end);
     if (lines.every((l) => l.amount === 0n)) return null; // nothing to charge ahead
-    const discount = await couponHooks().discountFor(c, sub.customerId, start);
+    const discount = await invoiceDiscountFor(c, sub.customerId, start);
     const draft = await createDraftInvoice(c, {
       customerId: sub.customerId,
       collectionMethod: 'charge_automatically',

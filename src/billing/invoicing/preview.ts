@@ -6,7 +6,7 @@ import { getCustomerInScope } from '../customers/scope.js';
 import type { InvoiceDiscount } from '../invoices/index.js';
 import { getSubscription, itemsInForce } from '../subscriptions/index.js';
 import { feeLines, usageLines } from './close-period.js';
-import { couponHooks } from './discount-lookup.js';
+import { invoiceDiscountFor } from './discount-lookup.js';
 
 export interface UpcomingInvoice {
   customerId: string;
@@ -37,7 +37,7 @@ export async function previewUpcomingInvoice(ctx: ServiceContext, customerId: st
     const next = periodAt(sub.billingAnchor, sub.interval, sub.currentPeriodEnd);
     lines.push(...(await feeLines(ctx, sub.currency, items, next.start, next.end)));
   }
-  const discount = await couponHooks().discountFor(ctx, customer.id, now);
+  const discount = await invoiceDiscountFor(ctx, customer.id, now);
   const balance = await customerBalance(ctx, customer.id, sub.currency);
   return {
     customerId: customer.id,

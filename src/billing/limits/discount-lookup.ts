@@ -17,9 +17,6 @@ import type { ServiceContext } from '../context.js';
  */
 export type DiscountLookup = (ctx: ServiceContext, customerId: string, at: Date, productKey?: string) => Promise<Discount | null>;
 
-/** No coupons yet: every customer pays list price. */
-export const noDiscount: DiscountLookup = async () => null;
-
 /** What a coupon service answers: the discount and the products it is restricted to (null = all). */
 export interface CouponDiscount {
   readonly discount: Discount;
