@@ -9,7 +9,7 @@ import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { subscriptionItems, subscriptions } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';
 import { recordAudit, requireJustification } from '../audit/record-audit.js';
-import { currentCatalogVersion } from '../catalog/catalog-versions.js';
+import { currentCatalogVersion, type CatalogVersion } from '../catalog/catalog-versions.js';
 import { withDb, type Justification, type ServiceContext } from '../context.js';
 import { bumpCustomerRevision, getCustomer, type Customer } from '../customers/customers.js';
 import { getCustomerInScope, instanceScope, lockCustomerInScope, seesInstance } from '../customers/scope.js';
@@ -131,14 +131,8 @@ function notBillable(r: ResolvedItem, param: string) {
  * catalog version is moved to the current one). Metered usage is kept: see `itemsAtPeriodEnd`.
  */
 export async function changePlan(ctx: ServiceContext, customerId: string, item: ItemRequest, why: Justification = {}): Promise<Subscription> {
-  requireJustification(ctx, why);
-  return inTransaction(ctx.db, async (tx) => {
-    const c = withDb(ctx, tx);
-    const { customer, sub } = await openLive(c, customerId);
-    const before = subscriptionSnapshot(sub);
-    const cv = await currentCatalogVersion(tx);
+  return changeLive(ctx, customerId, why, async ({ c, sub, cv, products, finish }) => {
     const r = resolveItem(cv.catalog, item, sub.currency, sub.interval, '');
-    const products = new Set(sub.items.map((i) => i.productKey));
     if (r.prices.length === 0) {
       if (!products.has(r.productKey)) throw notBillable(r, 'plan');
       refuseOrphans(cv.catalog, r.productKey, products);
@@ -147,25 +141,19 @@ export async function changePlan(ctx: ServiceContext, customerId: string, item: 
       checkAddonParents(cv.catalog, new Set([...products, r.productKey]), () => 'product');
     }
     const change = await applyProductTarget(c, sub, r.productKey, r.prices.length ? { planKey: r.planKey, prices: r.prices, catalogVersionId: cv.id } : null, c.clock.now());
-    return finishChange(c, customer, sub, change, 'subscription.plan_changed', 'subscription.change_plan', before, why);
+    return finish(change, 'subscription.plan_changed', 'subscription.change_plan');
   });
 }
 
 /** Adds a product (typically an add-on) that is not on the subscription yet; its parent must be. */
 export async function addItem(ctx: ServiceContext, customerId: string, item: ItemRequest, why: Justification = {}): Promise<Subscription> {
-  requireJustification(ctx, why);
-  return inTransaction(ctx.db, async (tx) => {
-    const c = withDb(ctx, tx);
-    const { customer, sub } = await openLive(c, customerId);
-    const before = subscriptionSnapshot(sub);
-    const cv = await currentCatalogVersion(tx);
+  return changeLive(ctx, customerId, why, async ({ c, sub, cv, products, finish }) => {
     const r = resolveItem(cv.catalog, item, sub.currency, sub.interval, '');
-    const products = new Set(sub.items.map((i) => i.productKey));
     if (products.has(r.productKey)) throw conflict('item_exists', `'${r.productKey}' is already on the subscription; change its plan instead.`, 'product');
     if (r.prices.length === 0) throw notBillable(r, 'plan');
     checkAddonParents(cv.catalog, new Set([...products, r.productKey]), () => 'product');
     const change = await applyProductTarget(c, sub, r.productKey, { planKey: r.planKey, prices: r.prices, catalogVersionId: cv.id }, c.clock.now());
-    return finishChange(c, customer, sub, change, 'subscription.item_added', 'subscription.add_item', before, why);
+    return finish(change, 'subscription.item_added', 'subscription.add_item');
   });
 }
 
@@ -175,18 +163,39 @@ export async function addItem(ctx: ServiceContext, customerId: string, item: Ite
  * subscription instead).
  */
 export async function removeItem(ctx: ServiceContext, customerId: string, product: string, why: Justification = {}): Promise<Subscription> {
+  return changeLive(ctx, customerId, why, async ({ c, sub, cv, products, finish }) => {
+    if (!products.has(product)) throw invalid('item_not_found', `'${product}' is not on the subscription.`, 'product');
+    refuseOrphans(cv.catalog, product, products);
+    refuseEmpty(sub, product);
+    const change = await applyProductTarget(c, sub, product, null, c.clock.now());
+    return finish(change, 'subscription.item_removed', 'subscription.remove_item');
+  });
+}
+
+interface LiveChange {
+  c: ServiceContext;
+  sub: Subscription;
+  cv: CatalogVersion;
+  /** Product keys on the subscription now. */
+  products: ReadonlySet<string>;
+  /** Records the change (event, audit with before/after, revision) and returns the subscription after it. */
+  finish(change: ItemChange | null, eventType: string, auditAction: string): Promise<Subscription>;
+}
+
+/**
+ * What every change to a live subscription's items shares: the reason check (before anything is touched),
+ * one transaction under the customer lock, due transitions applied first, the catalog in force, and the
+ * before-snapshot for the audit row.
+ */
+async function changeLive(ctx: ServiceContext, customerId: string, why: Justification, fn: (x: LiveChange) => Promise<Subscription>): Promise<Subscription> {
   requireJustification(ctx, why);
   return inTransaction(ctx.db, async (tx) => {
     const c = withDb(ctx, tx);
     const { customer, sub } = await openLive(c, customerId);
     const before = subscriptionSnapshot(sub);
-    const products = new Set(sub.items.map((i) => i.productKey));
-    if (!products.has(product)) throw invalid('item_not_found', `'${product}' is not on the subscription.`, 'product');
     const cv = await currentCatalogVersion(tx);
-    refuseOrphans(cv.catalog, product, products);
-    refuseEmpty(sub, product);
-    const change = await applyProductTarget(c, sub, product, null, c.clock.now());
-    return finishChange(c, customer, sub, change, 'subscription.item_removed', 'subscription.remove_item', before, why);
+    const products = new Set(sub.items.map((i) => i.productKey));
+    return fn({ c, sub, cv, products, finish: (change, eventType, auditAction) => finishChange(c, customer, sub, change, eventType, auditAction, before, why) });
   });
 }
 
