@@ -9,7 +9,7 @@ import { createCustomer } from '../src/billing/customers/customers.js';
 import { createInstance } from '../src/billing/instances/instances.js';
 import { subscribe } from '../src/billing/subscriptions/index.js';
 import { ingestUsage } from '../src/billing/usage/ingest-usage.js';
-import { claimJobs, executeJob, runDueJobs } from '../src/jobs/index.js';
+import { claimJobs, executeJobs, runDueJobs } from '../src/jobs/index.js';
 import { buildJobRegistry } from '../src/jobs/registry-default.js';
 import { ManualClock } from '../src/shared/clock.js';
 import { freshPgDatabase } from './support.js';
@@ -40,7 +40,8 @@ ${['events', 'recordings', 'requests']
 
 export async function benchPeriodClose(options: { subscriptions?: number; workers?: number } = {}): Promise<{ name: string; figures: Record<string, string | number> }> {
   const n = options.subscriptions ?? Number(process.env.BENCH_CLOSE_SUBS ?? 1000);
-  const workers = options.workers ?? 4;
+  const workers = options.workers ?? Number(process.env.BENCH_CLOSE_WORKERS ?? 2);
+  const claimLimit = Number(process.env.BENCH_CLOSE_CLAIM ?? 200);
   const clock = new ManualClock('2026-01-01T08:00:00Z');
   const { database, drop } = await freshPgDatabase(clock);
   try {
@@ -67,15 +68,14 @@ export async function benchPeriodClose(options: { subscriptions?: number; worker
     const registry = buildJobRegistry();
     const t1 = performance.now();
     let closed = 0;
+    // Each loop claims like a worker slot: batchable kinds (roll-overs, closes) a batch at a time.
     await Promise.all(
       Array.from({ length: workers }, async (_, w) => {
         for (;;) {
-          const batch = await claimJobs(ctx.db, clock, { workerId: `bench-${w}`, limit: 10 });
-          if (batch.length === 0) return;
-          for (const job of batch) {
-            const r = await executeJob({ db: ctx.db, clock, registry }, job);
-            if (job.kind === 'invoice.close_period' && r.outcome === 'succeeded') closed++;
-          }
+          const claimed = await claimJobs(ctx.db, clock, { workerId: `bench-${w}`, limit: claimLimit });
+          if (claimed.length === 0) return;
+          const outcomes = await executeJobs({ db: ctx.db, clock, registry }, claimed);
+          for (const job of claimed) if (job.kind === 'invoice.close_period' && outcomes.get(job.id)?.outcome === 'succeeded') closed++;
         }
       }),
     );
@@ -91,6 +91,7 @@ export async function benchPeriodClose(options: { subscriptions?: number; worker
         subscriptions: n,
         itemsPerSubscription: 3,
         workers,
+        claimPerRound: claimLimit,
         seedSeconds: Number(seedSec.toFixed(1)),
         invoices,
         closedByWorkerLoops: closed,

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../store/database.js';
 import { jobs } from '../store/schema.js';
@@ -35,6 +35,22 @@ export async function succeedJob(db: Db, clock: Clock, lease: JobLease): Promise
     .where(leaseHeld(lease))
     .returning({ id: jobs.id });
   return done.length > 0;
+}
+
+/** Marks many jobs succeeded in one statement, each under its own lease; returns the ids that were. */
+export async function succeedJobs(db: Db, clock: Clock, leases: readonly JobLease[]): Promise<Set<string>> {
+  if (leases.length === 0) return new Set();
+  const now = clock.now();
+  const held = sql.join(
+    leases.map((l) => sql`(${l.id}, ${l.lockedBy}, ${l.attempts}::int)`),
+    sql`, `,
+  );
+  const done = await db
+    .update(jobs)
+    .set({ status: 'succeeded', lockedUntil: null, finishedAt: now, updatedAt: now })
+    .where(and(eq(jobs.status, 'running'), sql`(${jobs.id}, ${jobs.lockedBy}, ${jobs.attempts}) in (${held})`))
+    .returning({ id: jobs.id });
+  return new Set(done.map((d) => d.id));
 }
 
 /**

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { ServiceContext } from '../billing/context.js';
 import { invalid } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
+import { bulkInsert } from '../store/bulk-insert.js';
 import { jobs } from '../store/schema.js';
 
 export interface NewJob {
@@ -19,18 +20,13 @@ export interface NewJob {
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
 
-/**
- * Adds a job. Uses ctx.db, so called inside the caller's transaction the job exists only if that
- * transaction commits (the transactional-outbox way to schedule follow-up work).
- * With a dedupeKey that is already taken nothing is inserted and the existing job's id is returned.
- */
-export async function enqueueJob(ctx: ServiceContext, job: NewJob): Promise<{ id: string; created: boolean }> {
+/** The row of a new job, checked: every enqueue path goes through here. */
+function jobValues(job: NewJob, now: Date) {
   if (!job.kind) throw invalid('job_kind_missing', 'A job needs a kind.', 'kind');
   const maxAttempts = job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw invalid('job_max_attempts_invalid', `maxAttempts must be a positive integer, got ${maxAttempts}.`, 'maxAttempts');
   }
-  const now = ctx.clock.now();
   const runAt = job.runAt ?? now;
   if (Number.isNaN(runAt.getTime())) throw invalid('job_run_at_invalid', 'runAt is not a valid date.', 'runAt');
   const values = {
@@ -44,6 +40,17 @@ export async function enqueueJob(ctx: ServiceContext, job: NewJob): Promise<{ id
     createdAt: now,
     updatedAt: now,
   };
+  return values;
+}
+
+/**
+ * Adds a job. Uses ctx.db, so called inside the caller's transaction the job exists only if that
+ * transaction commits (the transactional-outbox way to schedule follow-up work).
+ * With a dedupeKey that is already taken nothing is inserted and the existing job's id is returned.
+ */
+export async function enqueueJob(ctx: ServiceContext, job: NewJob): Promise<{ id: string; created: boolean }> {
+  const now = ctx.clock.now();
+  const values = jobValues(job, now);
   if (job.dedupeKey === undefined) {
     const id = newId('job', now);
     await ctx.db.insert(jobs).values({ id, ...values });
@@ -62,4 +69,18 @@ export async function enqueueJob(ctx: ServiceContext, job: NewJob): Promise<{ id
     if (existing) return { id: existing.id, created: false };
   }
   throw new Error(`enqueueJob: dedupe key '${job.dedupeKey}' conflicts but no job holds it`);
+}
+
+/**
+ * Adds many jobs in one statement (chunked), in the caller's transaction like enqueueJob. A job whose
+ * dedupeKey is taken is skipped; returns how many were inserted.
+ */
+export async function enqueueJobs(ctx: ServiceContext, list: readonly NewJob[]): Promise<number> {
+  const now = ctx.clock.now();
+  return bulkInsert(
+    ctx.db,
+    jobs,
+    list.map((job) => ({ id: newId('job', now), ...jobValues(job, now) })),
+    { onConflictDoNothing: true },
+  );
 }

@@ -2,10 +2,10 @@ import type { Logger } from '../app/logger.js';
 import { systemActor, type ServiceContext } from '../billing/context.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../store/database.js';
-import { failJob, succeedJob } from './complete.js';
+import { failJob, succeedJob, succeedJobs } from './complete.js';
 import { ensureRecurring } from './recurring.js';
 import type { JobRegistry } from './registry.js';
-import type { ClaimedJob } from './types.js';
+import type { BatchJobHandler, ClaimedJob } from './types.js';
 
 export type JobLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
@@ -76,4 +76,45 @@ export async function executeJob(deps: ExecuteDeps, job: ClaimedJob): Promise<Jo
   }
   logger?.warn(log, `job ${job.kind} finished after its lease was taken over; result dropped (the handler must be idempotent)`);
   return { outcome: 'lost' };
+}
+
+/**
+ * Runs claimed jobs in order. Consecutive jobs of a kind registered with `batch` run together through the
+ * batch handler, up to its `max` at a time, and are marked succeeded in one statement; when a batch throws,
+ * its jobs run one by one through executeJob, so each failure is recorded against its own job only.
+ * Returns each job's outcome, by job id.
+ */
+export async function executeJobs(deps: ExecuteDeps, claimed: readonly ClaimedJob[]): Promise<Map<string, JobOutcome>> {
+  const outcomes = new Map<string, JobOutcome>();
+  for (let i = 0; i < claimed.length; ) {
+    const first = claimed[i] as ClaimedJob;
+    const batch = deps.registry.get(first.kind)?.batch;
+    let j = i + 1;
+    if (batch) while (j < claimed.length && j - i < batch.max && (claimed[j] as ClaimedJob).kind === first.kind) j++;
+    const group = claimed.slice(i, j);
+    i = j;
+    // A job past its attempts is given up one by one, below; so is a group of one.
+    if (batch && group.length > 1 && group.every((g) => g.attempts <= g.maxAttempts)) {
+      const done = await tryBatch(deps, batch.handler, group);
+      if (done) {
+        for (const g of group) outcomes.set(g.id, done.has(g.id) ? { outcome: 'succeeded' } : { outcome: 'lost' });
+        continue;
+      }
+    }
+    for (const g of group) outcomes.set(g.id, await executeJob(deps, g));
+  }
+  return outcomes;
+}
+
+async function tryBatch(deps: ExecuteDeps, handler: BatchJobHandler, group: readonly ClaimedJob[]): Promise<Set<string> | null> {
+  const kind = (group[0] as ClaimedJob).kind;
+  try {
+    await handler(jobContext(deps.db, deps.clock, kind), group);
+  } catch (error) {
+    deps.logger?.warn({ kind, jobs: group.length, err: error }, `job batch of ${group.length} ${kind} failed; running its jobs one by one`);
+    return null;
+  }
+  const done = await succeedJobs(deps.db, deps.clock, group);
+  if (done.size < group.length) deps.logger?.warn({ kind, lost: group.length - done.size }, `job batch ${kind}: some leases were taken over; their results were dropped`);
+  return done;
 }

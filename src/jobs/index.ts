@@ -1,12 +1,12 @@
 export { nominalRetryDelayMs, retryDelayMs } from './backoff.js';
 export { claimJobs, DEFAULT_LEASE_MS, type ClaimOptions } from './claim.js';
-export { describeJobError, failJob, succeedJob, type FailOutcome, type JobLease } from './complete.js';
-export { DEFAULT_MAX_ATTEMPTS, enqueueJob, type NewJob } from './enqueue.js';
-export { executeJob, jobContext, type ExecuteDeps, type JobLogger, type JobOutcome } from './execute.js';
+export { describeJobError, failJob, succeedJob, succeedJobs, type FailOutcome, type JobLease } from './complete.js';
+export { DEFAULT_MAX_ATTEMPTS, enqueueJob, enqueueJobs, type NewJob } from './enqueue.js';
+export { executeJob, executeJobs, jobContext, type ExecuteDeps, type JobLogger, type JobOutcome } from './execute.js';
 export { pruneFinishedJobs } from './prune.js';
 export { ensureRecurring, ensureRecurringJobs, nextSlot } from './recurring.js';
 export { JobRegistry, type JobKindOptions, type RegisteredKind } from './registry.js';
 export { runDueJobs, type RunDueDeps, type RunDueOptions } from './run-due.js';
-export type { ClaimedJob, JobHandler, JobRow, JobStatus } from './types.js';
+export type { BatchJobHandler, ClaimedJob, JobHandler, JobRow, JobStatus } from './types.js';
 export { startWorker, type RunningWorker, type WorkerOptions } from './worker.js';
 export { newWorkerId } from './worker-id.js';

@@ -2,6 +2,7 @@ import { pruneIdempotencyKeys } from '../store/idempotency.js';
 import { JobRegistry } from './registry.js';
 import {
   advanceSubscriptionJob,
+  advanceSubscriptionsBatch,
   PERIOD_END_JOB,
   SCHEDULE_JOB,
   scheduleJob,
@@ -10,11 +11,15 @@ import {
   trialExpiryJob,
 } from '../billing/subscriptions/jobs.js';
 import { LIMITS_EVALUATE_JOB, LIMITS_PERIOD_JOB, limitsEvaluateJob, limitsPeriodJob } from '../billing/limits/jobs.js';
-import { CLOSE_PERIOD_JOB, closePeriodJob, OPEN_PERIOD_JOB, openPeriodJob } from '../billing/invoicing/index.js';
+import { CLOSE_PERIOD_JOB, closePeriodJob, closePeriodsBatch, OPEN_PERIOD_JOB, openPeriodJob } from '../billing/invoicing/index.js';
 
 const HOUR_MS = 60 * 60 * 1_000;
 /** Idempotency keys are honoured for 24 hours, as at Stripe. */
 const IDEMPOTENCY_KEY_TTL_MS = 24 * HOUR_MS;
+
+/** Roll-overs and period closes due at one instant run this many to a transaction (see executeJobs). */
+const ROLL_OVER_BATCH = 500;
+const CLOSE_BATCH = 200;
 
 /** Every job kind Tally runs. Add new kinds here; `tally serve` and `tally worker` both use this. */
 export function buildJobRegistry(): JobRegistry {
@@ -30,7 +35,7 @@ export function buildJobRegistry(): JobRegistry {
         { everyMs: HOUR_MS },
       )
       // Subscriptions: period roll-over, startup expiry (R6), free-trial end (R9), schedule phases.
-      .register(PERIOD_END_JOB, advanceSubscriptionJob)
+      .register(PERIOD_END_JOB, advanceSubscriptionJob, { batch: { handler: advanceSubscriptionsBatch, max: ROLL_OVER_BATCH } })
       .register(STARTUP_EXPIRY_JOB, advanceSubscriptionJob)
       .register(TRIAL_EXPIRY_JOB, trialExpiryJob)
       .register(SCHEDULE_JOB, scheduleJob)
@@ -38,7 +43,7 @@ export function buildJobRegistry(): JobRegistry {
       .register(LIMITS_PERIOD_JOB, limitsPeriodJob)
       .register(LIMITS_EVALUATE_JOB, limitsEvaluateJob)
       // Invoicing: each closed period once, after the grace period (R17); first-period fees in advance.
-      .register(CLOSE_PERIOD_JOB, closePeriodJob)
+      .register(CLOSE_PERIOD_JOB, closePeriodJob, { batch: { handler: closePeriodsBatch, max: CLOSE_BATCH } })
       .register(OPEN_PERIOD_JOB, openPeriodJob)
   );
 }

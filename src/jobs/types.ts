@@ -17,3 +17,9 @@ export type ClaimedJob = JobRow & { status: 'running'; lockedBy: string; lockedU
  * A throw fails this attempt: the job is retried with backoff until its maxAttempts.
  */
 export type JobHandler = (ctx: ServiceContext, payload: unknown, job: JobRow) => Promise<void>;
+
+/**
+ * Does the work of many jobs of one kind at once, in one transaction: all of it commits or none does.
+ * The same idempotency rules as JobHandler apply to each job.
+ */
+export type BatchJobHandler = (ctx: ServiceContext, jobs: readonly JobRow[]) => Promise<void>;

@@ -1,7 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
 import { claimJobs, DEFAULT_LEASE_MS } from './claim.js';
-import { executeJob, jobContext, type JobLogger } from './execute.js';
+import { executeJobs, jobContext, type JobLogger } from './execute.js';
 import { ensureRecurringJobs } from './recurring.js';
 import type { JobRegistry } from './registry.js';
 import type { ClaimedJob } from './types.js';
@@ -64,11 +64,13 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     }, ms);
   };
 
-  const run = (job: ClaimedJob) => {
-    const p: Promise<void> = executeJob({ db, clock, registry, logger }, job)
+  // One slot runs one job, or one batch of a kind registered with `batch`.
+  const run = (unit: readonly ClaimedJob[]) => {
+    const first = unit[0] as ClaimedJob;
+    const p: Promise<void> = executeJobs({ db, clock, registry, logger }, unit)
       .then(
         () => undefined,
-        (e: unknown) => logger.error({ err: e, jobId: job.id, kind: job.kind, workerId }, 'job worker: recording a job result failed; the job is retried when its lease expires'),
+        (e: unknown) => logger.error({ err: e, jobId: first.id, kind: first.kind, jobs: unit.length, workerId }, 'job worker: recording a job result failed; the job is retried when its lease expires'),
       )
       .finally(() => {
         running.delete(p);
@@ -86,7 +88,12 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     const free = concurrency - running.size;
     if (free <= 0) return;
     const claimed = await claimJobs(db, clock, { workerId, limit: free, leaseMs, ...(options.kinds ? { kinds: options.kinds } : {}) });
-    for (const job of claimed) run(job);
+    for (const job of claimed) {
+      const batch = registry.get(job.kind)?.batch;
+      // A batchable kind takes more of its due jobs into the same slot.
+      const more = batch ? await claimJobs(db, clock, { workerId, limit: batch.max - 1, leaseMs, kinds: [job.kind] }) : [];
+      run([job, ...more]);
+    }
   };
 
   function poll(): void {

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { currencyExponent, minorToJson, normalizeCurrency } from '../../core/money/index.js';
 import { conflict, invalid } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
@@ -71,6 +71,17 @@ export async function customerBalance(ctx: ServiceContext, customerId: string, c
     .from(balanceTransactions)
     .where(and(eq(balanceTransactions.customerId, customerId), eq(balanceTransactions.currency, normalizeCurrency(currency))));
   return r?.sum ? BigInt(r.sum) : 0n;
+}
+
+/** Each customer's balance in each currency, in one query; key `${customerId}/${CURRENCY}`, absent = 0. */
+export async function customerBalances(ctx: ServiceContext, customerIds: readonly string[]): Promise<Map<string, bigint>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await ctx.db
+    .select({ customerId: balanceTransactions.customerId, currency: balanceTransactions.currency, sum: sql<string>`sum(${balanceTransactions.amount})::text` })
+    .from(balanceTransactions)
+    .where(inArray(balanceTransactions.customerId, [...new Set(customerIds)]))
+    .groupBy(balanceTransactions.customerId, balanceTransactions.currency);
+  return new Map(rows.map((r) => [`${r.customerId}/${r.currency}`, BigInt(r.sum)]));
 }
 
 function check(input: AddBalanceTransactionInput): void {

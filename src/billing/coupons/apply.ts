@@ -2,7 +2,7 @@
  * Coupons on customers (R11): a customer holds at most one; a second is refused unless stacked. Also the
  * two calls invoicing and billing limits make: activeDiscountFor and recordCouponUse.
  */
-import { and, asc, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { addInterval } from '../../core/periods/calendar.js';
 import type { Discount } from '../../core/pricing/discount.js';
 import { conflict, invalid, notFound, TallyError } from '../../shared/errors.js';
@@ -334,15 +334,26 @@ export interface ActiveDiscount {
  * Billing limits (R12) use the same call: the discount counts before the limit.
  */
 export async function activeDiscountFor(ctx: ServiceContext, customerId: string, at: Date): Promise<ActiveDiscount | null> {
-  const [row] = await ctx.db
+  return (await activeDiscountsFor(ctx, [{ customerId, at }])).get(customerId) ?? null;
+}
+
+/** activeDiscountFor for many customers in one query (a period close's batch); absent = no discount. */
+export async function activeDiscountsFor(ctx: ServiceContext, asks: readonly { customerId: string; at: Date }[]): Promise<Map<string, ActiveDiscount>> {
+  const out = new Map<string, ActiveDiscount>();
+  if (asks.length === 0) return out;
+  const at = new Map(asks.map((a) => [a.customerId, a.at]));
+  const rows = await ctx.db
     .select({ cc: customerCoupons, coupon: coupons })
     .from(customerCoupons)
     .innerJoin(coupons, eq(coupons.id, customerCoupons.couponId))
-    .where(and(eq(customerCoupons.customerId, customerId), isNull(customerCoupons.retiredAt)));
-  if (!row) return null;
-  if (row.cc.endsAt && row.cc.endsAt <= at) return null;
-  const coupon = toCoupon(row.coupon);
-  return { couponId: coupon.id, customerCouponId: row.cc.id, name: coupon.name, discount: discountOf(coupon), productKeys: coupon.productKeys };
+    .where(and(inArray(customerCoupons.customerId, [...at.keys()]), isNull(customerCoupons.retiredAt)));
+  for (const row of rows) {
+    const when = at.get(row.cc.customerId);
+    if (!when || (row.cc.endsAt && row.cc.endsAt <= when)) continue;
+    const coupon = toCoupon(row.coupon);
+    out.set(row.cc.customerId, { couponId: coupon.id, customerCouponId: row.cc.id, name: coupon.name, discount: discountOf(coupon), productKeys: coupon.productKeys });
+  }
+  return out;
 }
 
 /**

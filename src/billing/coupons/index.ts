@@ -2,6 +2,7 @@ export { CODE_ALPHABET, CODE_LENGTH, codeHint, generateCouponCode, hashCouponCod
 export { checkCouponInput, createCoupon, getCoupon, insertCoupon, listCoupons, prepareCode, retireCoupon, type CreateCouponInput, type CreatedCoupon, type PreparedCode, type ValidCouponInput } from './coupons.js';
 export {
   activeDiscountFor,
+  activeDiscountsFor,
   applyCoupon,
   getCustomerCoupon,
   listCustomerCoupons,

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, or, sql } from 'drizzle-orm';
 import { normalizeCurrency, currencyExponent } from '../../core/money/index.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
@@ -135,6 +135,21 @@ export async function lockCustomer(ctx: ServiceContext, id: string): Promise<Cus
   const [row] = await ctx.db.select().from(customers).where(eq(customers.id, id)).for('update');
   if (!row) throw notFound('customer', id, 'customer');
   return toCustomer(row);
+}
+
+/**
+ * Locks many customers at once, in id order (the order every batch takes them in, so two batches cannot
+ * deadlock). A missing id is simply absent from the result.
+ */
+export async function lockCustomers(ctx: ServiceContext, ids: readonly string[]): Promise<Map<string, Customer>> {
+  if (ids.length === 0) return new Map();
+  const rows = await ctx.db
+    .select()
+    .from(customers)
+    .where(inArray(customers.id, [...new Set(ids)]))
+    .orderBy(customers.id)
+    .for('update');
+  return new Map(rows.map((r) => [r.id, toCustomer(r)]));
 }
 
 export async function findCustomerByExternalId(ctx: ServiceContext, instanceId: string, externalId: string): Promise<Customer | null> {

@@ -1,6 +1,7 @@
 /** Pieces the invoice services share; not part of the domain's public API. */
 import { asc, eq, inArray } from 'drizzle-orm';
 import { totalInvoice, type DraftLine, type InvoiceTotals, type TotaledLine } from '../../core/invoicing/index.js';
+import { dueDate as netDueDate } from '../../core/periods/index.js';
 import { validateDiscount } from '../../core/pricing/discount.js';
 import { invalid, isTallyError, notFound, TallyError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
@@ -178,6 +179,22 @@ export const totalsValues = (t: InvoiceTotals) => ({
   appliedBalance: t.appliedBalance,
   amountDue: t.amountDue,
 });
+
+/**
+ * What finalizing sets on an invoice: the totals with the balance, its number, `paid` at once when
+ * nothing is left to collect (else `open`), and a send_invoice invoice's due date (net 30 by default, R23).
+ */
+export function finalizedFields(totals: InvoiceTotals, number: string, now: Date, method: CollectionMethod, dueDate: Date | null, daysUntilDue: number | null) {
+  const settled = totals.amountDue === 0n;
+  return {
+    ...totalsValues(totals),
+    number,
+    status: settled ? ('paid' as const) : ('open' as const),
+    finalizedAt: now,
+    paidAt: settled ? now : null,
+    dueDate: method === 'send_invoice' ? (dueDate ?? netDueDate(now, daysUntilDue ?? DEFAULT_DAYS_UNTIL_DUE)) : null,
+  };
+}
 
 /**
  * Recomputes a draft after its lines or discount changed: `totalInvoice` over the stored lines, then the

@@ -14,11 +14,21 @@ export const formatInvoiceNumber = (prefix: string, n: number): string => `${pre
  * possible, since every other finalization of the prefix waits for this one to commit.
  */
 export async function takeInvoiceNumber(db: Db, prefix: string): Promise<string> {
+  return (await takeInvoiceNumbers(db, prefix, 1))[0] as string;
+}
+
+/**
+ * Takes the next `count` numbers of `prefix` at once, in order, under the same lock as takeInvoiceNumber
+ * (a batch of period invoices bumps the counter once).
+ */
+export async function takeInvoiceNumbers(db: Db, prefix: string, count: number): Promise<string[]> {
+  if (count <= 0) return [];
   const [r] = await db
     .insert(invoiceNumberSequences)
-    .values({ prefix, nextNumber: 2 })
-    .onConflictDoUpdate({ target: invoiceNumberSequences.prefix, set: { nextNumber: sql`${invoiceNumberSequences.nextNumber} + 1` } })
+    .values({ prefix, nextNumber: count + 1 })
+    .onConflictDoUpdate({ target: invoiceNumberSequences.prefix, set: { nextNumber: sql`${invoiceNumberSequences.nextNumber} + ${count}` } })
     .returning({ next: invoiceNumberSequences.nextNumber });
   if (!r) throw new Error('invoice number upsert returned nothing');
-  return formatInvoiceNumber(prefix, r.next - 1);
+  const first = r.next - count;
+  return Array.from({ length: count }, (_, i) => formatInvoiceNumber(prefix, first + i));
 }

@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
 import { totalInvoice } from '../../core/invoicing/index.js';
-import { dueDate as netDueDate } from '../../core/periods/index.js';
 import { conflict, invalid } from '../../shared/errors.js';
 import { invoiceLines, invoices } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';
@@ -10,7 +9,7 @@ import { withDb, type Justification, type ServiceContext } from '../context.js';
 import { getCustomer, lockCustomer } from '../customers/customers.js';
 import { recordEvent } from '../events/record-event.js';
 import { getInstance } from '../instances/instances.js';
-import { DEFAULT_DAYS_UNTIL_DUE, auditIfStaff, lineRowsOf, loadInvoice, lockInvoiceRow, requireStatus, totalsValues } from './internal.js';
+import { auditIfStaff, finalizedFields, lineRowsOf, loadInvoice, lockInvoiceRow, requireStatus } from './internal.js';
 import { decodeDiscount, invoiceLabel, invoiceSnapshot, toLine, type Invoice, type InvoiceRow } from './model.js';
 import { invoicePrefix, takeInvoiceNumber } from './numbering.js';
 
@@ -69,17 +68,9 @@ export async function finalizeInvoice(ctx: ServiceContext, invoiceId: string, wh
         description: `Applied to invoice ${number}`,
       });
     }
-    const settled = totals.amountDue === 0n;
-    const after = await updateRow(c, row.id, {
-      ...totalsValues(totals),
-      number,
-      status: settled ? 'paid' : 'open',
-      finalizedAt: now,
-      paidAt: settled ? now : null,
-      dueDate: row.collectionMethod === 'send_invoice' ? (row.dueDate ?? netDueDate(now, row.daysUntilDue ?? DEFAULT_DAYS_UNTIL_DUE)) : null,
-    });
+    const after = await updateRow(c, row.id, finalizedFields(totals, number, now, row.collectionMethod, row.dueDate, row.daysUntilDue));
     await event(c, 'invoice.finalized', after);
-    if (settled) await event(c, 'invoice.paid', after, { paid_out_of_band: false, reason: 'nothing_due' });
+    if (after.status === 'paid') await event(c, 'invoice.paid', after, { paid_out_of_band: false, reason: 'nothing_due' });
     await auditIfStaff(c, 'invoice.finalize', after, invoiceSnapshot(row), invoiceSnapshot(after), why, 'finalized after review');
     return loadInvoice(tx, after);
   });

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Catalog, Price } from '../../core/catalog/model.js';
 import { linesFromRating, type DraftLine } from '../../core/invoicing/index.js';
 import { Decimal } from '../../core/money/index.js';
@@ -9,11 +9,12 @@ import { invoices, subscriptions } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';
 import { catalogOfVersion } from '../catalog/catalog-versions.js';
 import { withDb, type ServiceContext } from '../context.js';
-import { lockCustomer } from '../customers/customers.js';
+import { lockCustomer, lockCustomers, type Customer } from '../customers/customers.js';
 import { createDraftInvoice, finalizeInvoice, getInvoice, type Invoice } from '../invoices/index.js';
-import { itemsAtPeriodEnd, itemsInForce, type SubscriptionItem } from '../subscriptions/index.js';
-import { usageForPeriod } from '../usage/read-usage.js';
-import { invoiceDiscountFor, recordInvoiceCouponUse } from './discount-lookup.js';
+import { issuePeriodInvoices, type PeriodInvoice } from '../invoices/issue.js';
+import { inForceAt, itemsInForce, itemsOfSubscriptions, pricingPeriodEnding, type SubscriptionItem, type SubscriptionRow } from '../subscriptions/index.js';
+import { usageForPeriods, usageNeedKey, type UsageNeed } from '../usage/read-usage.js';
+import { invoiceDiscountFor, invoiceDiscountsFor, recordInvoiceCouponUse } from './discount-lookup.js';
 
 const DAY = 86_400_000;
 /** Usage is kept per UTC day; a period cut short mid-day (cancel now) reads that day whole. */
@@ -31,33 +32,58 @@ function productLabel(catalog: Catalog, price: Price): { name: string; unit: str
   return { name: product?.name ?? price.productKey, unit: product?.unit ?? null };
 }
 
-/** Usage lines of the metered items for [start, end), one per tier touched. */
-export async function usageLines(ctx: ServiceContext, customerId: string, currency: string, items: SubscriptionItem[], start: Date, end: Date): Promise<DraftLine[]> {
+/** The catalog version of each item, read once each (versions are cached whole). */
+async function catalogsOf(ctx: ServiceContext, items: readonly SubscriptionItem[]): Promise<Map<string, Catalog>> {
+  const out = new Map<string, Catalog>();
+  for (const id of new Set(items.map((i) => i.catalogVersionId))) out.set(id, await catalogOfVersion(ctx.db, id));
+  return out;
+}
+
+/** The usage a metered item needs for [start, end); null for an item that is not metered. */
+function usageNeed(customerId: string, item: SubscriptionItem, start: Date, end: Date): UsageNeed | null {
+  const m = item.price.metered;
+  return m ? { customerId, metric: m.metric, aggregation: m.aggregation, start, end: ceilDay(end) } : null;
+}
+
+const usageNeeds = (customerId: string, items: readonly SubscriptionItem[], start: Date, end: Date): UsageNeed[] =>
+  items.flatMap((i) => usageNeed(customerId, i, start, end) ?? []);
+
+/** Usage lines of the metered items for [start, end), one per tier touched, from usage already read. */
+function usageLinesFrom(customerId: string, currency: string, items: readonly SubscriptionItem[], start: Date, end: Date, usage: ReadonlyMap<string, Decimal>, catalogs: ReadonlyMap<string, Catalog>): DraftLine[] {
   const out: DraftLine[] = [];
   for (const item of items) {
-    const m = item.price.metered;
-    if (!m) continue;
-    const qty = await usageForPeriod(ctx, customerId, m.metric, m.aggregation, start, ceilDay(end));
-    const catalog = await catalogOfVersion(ctx.db, item.catalogVersionId);
-    const { name, unit } = productLabel(catalog, item.price);
+    const need = usageNeed(customerId, item, start, end);
+    if (!need) continue;
+    const qty = usage.get(usageNeedKey(need)) ?? Decimal.ZERO;
+    const { name, unit } = productLabel(catalogs.get(item.catalogVersionId) as Catalog, item.price);
     out.push(...linesFromRating({ price: item.price, productName: name, unit, rating: ratePrice(item.price.scheme, qty, currency), period: { start, end }, source: 'usage' }));
   }
   return out;
 }
 
 /** Flat and up-front fees of `items` for the period [start, end), billed in advance. */
-export async function feeLines(ctx: ServiceContext, currency: string, items: SubscriptionItem[], start: Date, end: Date): Promise<DraftLine[]> {
+function feeLinesFrom(currency: string, items: readonly SubscriptionItem[], start: Date, end: Date, catalogs: ReadonlyMap<string, Catalog>): DraftLine[] {
   const out: DraftLine[] = [];
   for (const item of items) {
     const t = item.price.scheme.type;
     if (item.price.metered || (t !== 'flat' && t !== 'up_front')) continue;
-    const catalog = await catalogOfVersion(ctx.db, item.catalogVersionId);
-    const { name, unit } = productLabel(catalog, item.price);
+    const { name, unit } = productLabel(catalogs.get(item.catalogVersionId) as Catalog, item.price);
     out.push(
       ...linesFromRating({ price: item.price, productName: name, unit, rating: ratePrice(item.price.scheme, Decimal.ONE, currency), period: { start, end }, source: t === 'up_front' ? 'up_front' : 'recurring' }),
     );
   }
   return out;
+}
+
+/** Usage lines of the metered items for [start, end), one per tier touched (the upcoming-invoice preview). */
+export async function usageLines(ctx: ServiceContext, customerId: string, currency: string, items: SubscriptionItem[], start: Date, end: Date): Promise<DraftLine[]> {
+  const usage = await usageForPeriods(ctx, usageNeeds(customerId, items, start, end));
+  return usageLinesFrom(customerId, currency, items, start, end, usage, await catalogsOf(ctx, items));
+}
+
+/** Flat and up-front fees of `items` for the period [start, end), billed in advance. */
+export async function feeLines(ctx: ServiceContext, currency: string, items: SubscriptionItem[], start: Date, end: Date): Promise<DraftLine[]> {
+  return feeLinesFrom(currency, items, start, end, await catalogsOf(ctx, items));
 }
 
 /** The subscription, with its customer locked: invoicing a customer is serialized, so reruns see each other. */
@@ -74,46 +100,114 @@ async function finalizeWithCoupon(ctx: ServiceContext, customerId: string, draft
   return inv;
 }
 
+function parsePeriod(p: PeriodToClose): { p: PeriodToClose; start: Date; end: Date } {
+  const start = new Date(p.period_start);
+  const end = new Date(p.period_end);
+  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end <= start) throw invalid('invalid_period', 'The period to close is not a valid range.', 'period_end');
+  return { p, start, end };
+}
+
 /**
  * Invoices a closed period, once (R17): usage of [start, end) in arrears, priced at the items in force at
  * the period's end (R10), and the flat/up-front fees of the next period in advance unless the subscription
  * ended; then the customer's coupon and, at finalization, the credit balance. `$0` lines stay (R4).
  * The unique (subscription, period start) index makes a second invoice impossible; a rerun after a crash
- * finds the first one and returns it.
+ * finds the first one and returns it. Null when there was nothing to bill.
  */
 export async function closeSubscriptionPeriod(ctx: ServiceContext, p: PeriodToClose): Promise<Invoice | null> {
-  const start = new Date(p.period_start);
-  const end = new Date(p.period_end);
-  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end <= start) throw invalid('invalid_period', 'The period to close is not a valid range.', 'period_end');
+  const [id] = await closePeriods(ctx, [p]);
+  return id ? getInvoice(ctx, id) : null;
+}
+
+/**
+ * closeSubscriptionPeriod for many periods in one transaction — a month end closes every subscription's
+ * period at once. It locks all their customers (in id order), reads items, usage, coupons and balances
+ * with a query each for the whole batch, and issues the invoices together (issuePeriodInvoices). A
+ * customer with two periods in the batch has the later ones invoiced after the first, one at a time, so
+ * each sees the balance and coupon the earlier one left. Returns, per period, its invoice id (the one
+ * made now or before) or null when there was nothing to bill.
+ */
+export async function closePeriods(ctx: ServiceContext, list: readonly PeriodToClose[]): Promise<(string | null)[]> {
+  const periods = list.map(parsePeriod);
   return inTransaction(ctx.db, async (tx) => {
     const c = withDb(ctx, tx);
-    const sub = await lockSubscriptionCustomer(c, p.subscription_id);
-    const [existing] = await tx
-      .select({ id: invoices.id })
+    const subIds = [...new Set(periods.map((x) => x.p.subscription_id))];
+    const subs = new Map((await tx.select().from(subscriptions).where(inArray(subscriptions.id, subIds))).map((s) => [s.id, s]));
+    for (const x of periods) if (!subs.has(x.p.subscription_id)) throw invalid('subscription_unknown', `No subscription '${x.p.subscription_id}'.`, 'subscription_id');
+    // Invoicing a customer is serialized: a rerun waits here and then finds the first run's invoice.
+    const customers = await lockCustomers(c, [...subs.values()].map((s) => s.customerId));
+    const existing = await tx
+      .select({ id: invoices.id, subscriptionId: invoices.subscriptionId, periodStart: invoices.periodStart })
       .from(invoices)
-      .where(and(eq(invoices.subscriptionId, sub.id), eq(invoices.periodStart, start)));
-    if (existing) return getInvoice(c, existing.id);
+      .where(and(inArray(invoices.subscriptionId, subIds), inArray(invoices.periodStart, [...new Set(periods.map((x) => x.start.getTime()))].map((t) => new Date(t)))));
+    const done = new Map(existing.map((e) => [`${e.subscriptionId}/${e.periodStart?.getTime()}`, e.id as string | null]));
+    const key = (x: { p: PeriodToClose; start: Date }) => `${x.p.subscription_id}/${x.start.getTime()}`;
 
-    const lines = await usageLines(c, sub.customerId, sub.currency, await itemsAtPeriodEnd(c, sub.id, end), start, end);
-    if (p.reason !== 'canceled') {
-      const next = periodAt(sub.billingAnchor, sub.interval, end);
-      lines.push(...(await feeLines(c, sub.currency, await itemsInForce(c, sub.id, end), next.start, next.end)));
+    const todo = periods.filter((x) => !done.has(key(x)));
+    const seen = new Set<string>();
+    const now: typeof todo = [];
+    const later: typeof todo = [];
+    for (const x of todo) {
+      const customerId = (subs.get(x.p.subscription_id) as SubscriptionRow).customerId;
+      (seen.has(customerId) ? later : now).push(x);
+      seen.add(customerId);
     }
-    if (lines.length === 0) return null; // nothing metered and nothing to bill ahead: no invoice
-    // A coupon covers the periods that START within its term (a 2-month coupon: two monthly invoices).
-    const discount = await invoiceDiscountFor(c, sub.customerId, start);
-    const draft = await createDraftInvoice(c, {
-      customerId: sub.customerId,
-      subscriptionId: sub.id,
-      periodStart: start,
-      periodEnd: end,
-      collectionMethod: 'charge_automatically',
-      lines,
-      discount,
-      metadata: { billing_reason: p.reason === 'canceled' ? 'subscription_cancel' : 'subscription_cycle' },
-    });
-    return finalizeWithCoupon(c, sub.customerId, draft);
+    for (const [k, id] of await invoiceBatch(c, now, subs, customers)) done.set(k, id);
+    for (const x of later) for (const [k, id] of await invoiceBatch(c, [x], subs, customers)) done.set(k, id);
+    return periods.map((x) => done.get(key(x)) ?? null);
   });
+}
+
+/** The invoices of periods of distinct customers, whose locks the caller holds. Keyed `subscription/start ms`. */
+async function invoiceBatch(
+  c: ServiceContext,
+  periods: readonly { p: PeriodToClose; start: Date; end: Date }[],
+  subs: ReadonlyMap<string, SubscriptionRow>,
+  customers: ReadonlyMap<string, Customer>,
+): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  if (periods.length === 0) return out;
+  const items = await itemsOfSubscriptions(c.db, periods.map((x) => x.p.subscription_id));
+  const plans = periods.map((x) => {
+    const sub = subs.get(x.p.subscription_id) as SubscriptionRow;
+    const all = items.get(sub.id) ?? [];
+    const metered = pricingPeriodEnding(all, x.end);
+    const next = x.p.reason === 'canceled' ? null : periodAt(sub.billingAnchor, sub.interval, x.end);
+    const ahead = next ? inForceAt(all, x.end) : [];
+    return { ...x, sub, metered, next, ahead };
+  });
+  const usage = await usageForPeriods(c, plans.flatMap((x) => usageNeeds(x.sub.customerId, x.metered, x.start, x.end)));
+  const catalogs = await catalogsOf(c, plans.flatMap((x) => [...x.metered, ...x.ahead]));
+  // A coupon covers the periods that START within its term (a 2-month coupon: two monthly invoices).
+  const discounts = await invoiceDiscountsFor(c, plans.map((x) => ({ customerId: x.sub.customerId, at: x.start })));
+  const toIssue: (PeriodInvoice & { key: string })[] = [];
+  for (const x of plans) {
+    const lines = usageLinesFrom(x.sub.customerId, x.sub.currency, x.metered, x.start, x.end, usage, catalogs);
+    if (x.next) lines.push(...feeLinesFrom(x.sub.currency, x.ahead, x.next.start, x.next.end, catalogs));
+    if (lines.length === 0) {
+      out.set(`${x.sub.id}/${x.start.getTime()}`, null); // nothing metered and nothing to bill ahead: no invoice
+      continue;
+    }
+    const customer = customers.get(x.sub.customerId);
+    if (!customer) throw new Error(`customer ${x.sub.customerId} of subscription ${x.sub.id} not found`);
+    toIssue.push({
+      key: `${x.sub.id}/${x.start.getTime()}`,
+      customer,
+      subscriptionId: x.sub.id,
+      periodStart: x.start,
+      periodEnd: x.end,
+      lines,
+      discount: discounts.get(x.sub.customerId) ?? null,
+      metadata: { billing_reason: x.p.reason === 'canceled' ? 'subscription_cancel' : 'subscription_cycle' },
+    });
+  }
+  const ids = await issuePeriodInvoices(c, toIssue);
+  for (const [i, inv] of toIssue.entries()) {
+    const id = ids[i] as string;
+    out.set(inv.key, id);
+    if (inv.discount) await recordInvoiceCouponUse(c, inv.customer.id, inv.discount.couponId, id);
+  }
+  return out;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Db } from '../../store/database.js';
 import { subscriptionItems, subscriptions } from '../../store/schema.js';
 import { catalogOfVersion } from '../catalog/catalog-versions.js';
 import type { ServiceContext } from '../context.js';
-import { enqueueJob } from '../../jobs/enqueue.js';
+import { enqueueJob, type NewJob } from '../../jobs/enqueue.js';
 import type { ItemRow, Subscription, SubscriptionItem, SubscriptionRow } from './model.js';
 
 import { OPEN_PERIOD_JOB, openPeriodDedupeKey } from '../invoicing/job-kinds.js';
@@ -183,12 +183,17 @@ export async function enqueueStartupExpiry(ctx: ServiceContext, subscriptionId: 
 }
 
 export async function enqueueRollOver(ctx: ServiceContext, subscriptionId: string, periodEnd: Date): Promise<void> {
-  await enqueueJob(ctx, {
+  await enqueueJob(ctx, rollOverJob(subscriptionId, periodEnd));
+}
+
+/** The job that rolls `subscriptionId` over at `periodEnd`; one per period end (dedupe key). */
+export function rollOverJob(subscriptionId: string, periodEnd: Date): NewJob {
+  return {
     kind: PERIOD_END_JOB,
     payload: { subscription_id: subscriptionId, period_end: periodEnd.toISOString() },
     runAt: periodEnd,
     dedupeKey: `${PERIOD_END_JOB}:${subscriptionId}:${periodEnd.toISOString()}`,
-  });
+  };
 }
 
 /** The latest start among live items: a backdated transition must not end an item before it began. */

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Interval } from '../../core/catalog/model.js';
 import { periodAt } from '../../core/periods/calendar.js';
 import { startOfUtcDay } from '../../core/periods/days.js';
@@ -8,6 +8,7 @@ import { assertTransition, type SubscriptionStatus } from '../../core/subscripti
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { subscriptionItems, subscriptions } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';
+import type { Db } from '../../store/database.js';
 import { recordAudit, requireJustification } from '../audit/record-audit.js';
 import { currentCatalogVersion, type CatalogVersion } from '../catalog/catalog-versions.js';
 import { withDb, type Justification, type ServiceContext } from '../context.js';
@@ -308,8 +309,32 @@ async function allItems(ctx: ServiceContext, subscriptionId: string): Promise<Su
 
 /** The items in force at instant `at`: those with `startedAt <= at < endedAt` (or not ended). */
 export async function itemsInForce(ctx: ServiceContext, subscriptionId: string, at: Date): Promise<SubscriptionItem[]> {
+  return inForceAt(await allItems(ctx, subscriptionId), at);
+}
+
+/** Of `items`, those in force at instant `at` (see itemsInForce). */
+export function inForceAt(items: readonly SubscriptionItem[], at: Date): SubscriptionItem[] {
   const t = at.getTime();
-  return (await allItems(ctx, subscriptionId)).filter((i) => i.startedAt.getTime() <= t && (i.endedAt === null || i.endedAt.getTime() > t));
+  return items.filter((i) => i.startedAt.getTime() <= t && (i.endedAt === null || i.endedAt.getTime() > t));
+}
+
+/** Of `items`, those that price the period ending at `periodEnd` (see itemsAtPeriodEnd). */
+export function pricingPeriodEnding(items: readonly SubscriptionItem[], periodEnd: Date): SubscriptionItem[] {
+  const t = periodEnd.getTime();
+  return items.filter((i) => i.startedAt.getTime() < t && (i.endedAt === null || i.endedAt.getTime() >= t));
+}
+
+/** Every item of each subscription, oldest first, in one query (period close reads a batch at once). */
+export async function itemsOfSubscriptions(db: Db, subscriptionIds: readonly string[]): Promise<Map<string, SubscriptionItem[]>> {
+  const out = new Map<string, SubscriptionItem[]>(subscriptionIds.map((id) => [id, []]));
+  if (subscriptionIds.length === 0) return out;
+  const rows = await db
+    .select()
+    .from(subscriptionItems)
+    .where(inArray(subscriptionItems.subscriptionId, [...subscriptionIds]))
+    .orderBy(subscriptionItems.startedAt, subscriptionItems.id);
+  for (const item of await toItems(db, rows)) out.get(item.subscriptionId)?.push(item);
+  return out;
 }
 
 /**
@@ -320,8 +345,7 @@ export async function itemsInForce(ctx: ServiceContext, subscriptionId: string, 
  * `periodEnd` (a cancel at period end) still prices that period.
  */
 export async function itemsAtPeriodEnd(ctx: ServiceContext, subscriptionId: string, periodEnd: Date): Promise<SubscriptionItem[]> {
-  const t = periodEnd.getTime();
-  return (await allItems(ctx, subscriptionId)).filter((i) => i.startedAt.getTime() < t && (i.endedAt === null || i.endedAt.getTime() >= t));
+  return pricingPeriodEnding(await allItems(ctx, subscriptionId), periodEnd);
 }
 
 /** Every item in force at some instant of `[from, to)`, oldest first: which price applied when. */

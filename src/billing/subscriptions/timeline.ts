@@ -4,7 +4,7 @@
  * by their jobs, and first thing by every change, so a change made after an expiry whose job has not run
  * yet still sees the expiry applied before it (and item history stays in time order).
  */
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { periodAt } from '../../core/periods/calendar.js';
 import { planStartupReset } from '../../core/subscriptions/startup.js';
 import { assertTransition } from '../../core/subscriptions/status.js';
@@ -12,18 +12,19 @@ import { subscriptionItems, subscriptionSchedules, subscriptions } from '../../s
 import { currentCatalogVersion } from '../catalog/catalog-versions.js';
 import { systemActor, type ServiceContext } from '../context.js';
 import { bumpCustomerRevision } from '../customers/customers.js';
-import { recordEvent } from '../events/record-event.js';
+import { recordEvent, recordEvents, type EventInput } from '../events/record-event.js';
 import {
   applyProductTarget,
   enqueueRollOver,
   notBeforeItems,
   PERIOD_END_JOB,
   refreshSubscription,
+  rollOverJob,
   STARTUP_EXPIRY_JOB,
   type ItemChange,
 } from './internal.js';
-import { itemSummary, type Subscription } from './model.js';
-import { enqueueJob } from '../../jobs/enqueue.js';
+import { itemSummary, type Subscription, type SubscriptionRow } from './model.js';
+import { enqueueJob, enqueueJobs, type NewJob } from '../../jobs/enqueue.js';
 import { CLOSE_PERIOD_JOB, closePeriodDedupeKey, invoiceGraceMs } from '../invoicing/job-kinds.js';
 
 // A clock jump of a century of monthly periods is still only this many steps; more means a bug.
@@ -50,20 +51,57 @@ export interface PeriodClosed {
  * period end — never prorated.
  */
 export async function recordPeriodClosed(ctx: ServiceContext, sub: Subscription, instanceId: string | null, end: Date, reason: PeriodClosed['reason']): Promise<void> {
+  const r = periodClosedRecords(sub, instanceId, end, reason);
+  await recordEvent(ctx, r.event);
+  await enqueueJob(ctx, r.job);
+}
+
+/** The event and the invoicing job that record a period's close (one subscription's, or a batch's). */
+function periodClosedRecords(sub: SubscriptionRow, instanceId: string | null, end: Date, reason: PeriodClosed['reason']): { event: EventInput; job: NewJob } {
   const data: PeriodClosed = {
     subscription_id: sub.id,
     period_start: sub.currentPeriodStart.toISOString(),
     period_end: end.toISOString(),
     reason,
   };
-  await recordEvent(ctx, { type: 'subscription.period_closed', instanceId, customerId: sub.customerId, objectId: sub.id, data: { ...data } });
-  // The invoice waits out the grace period for late usage (R17); the dedupe key makes it one per period.
-  await enqueueJob(ctx, {
-    kind: CLOSE_PERIOD_JOB,
-    payload: { ...data },
-    runAt: new Date(end.getTime() + invoiceGraceMs()),
-    dedupeKey: closePeriodDedupeKey(sub.id, data.period_start),
-  });
+  return {
+    event: { type: 'subscription.period_closed', instanceId, customerId: sub.customerId, objectId: sub.id, data: { ...data } },
+    // The invoice waits out the grace period for late usage (R17); the dedupe key makes it one per period.
+    job: { kind: CLOSE_PERIOD_JOB, payload: { ...data }, runAt: new Date(end.getTime() + invoiceGraceMs()), dedupeKey: closePeriodDedupeKey(sub.id, data.period_start) },
+  };
+}
+
+/**
+ * True when all that is due for `sub` at `now` is one plain roll-over: no cancel at the period end, no
+ * startup expiry due, and the next period not over yet. Those are rolled over together by rollOverMany.
+ */
+export function onlyRollOverDue(sub: SubscriptionRow, now: Date): boolean {
+  if (sub.status === 'canceled' || sub.cancelAtPeriodEnd) return false;
+  if (sub.startupExpiresAt && sub.startupExpiresAt.getTime() <= now.getTime()) return false;
+  const end = sub.currentPeriodEnd;
+  return end.getTime() <= now.getTime() && periodAt(sub.billingAnchor, sub.interval, end).end.getTime() > now.getTime();
+}
+
+/**
+ * The roll-over of many subscriptions for which onlyRollOverDue holds, with the same records as
+ * advanceSubscription writes for each (the period_closed event, the invoicing job, the new period, the
+ * next roll-over job) in a handful of statements. The caller holds every customer's lock.
+ */
+export async function rollOverMany(base: ServiceContext, subs: readonly { sub: SubscriptionRow; instanceId: string | null }[]): Promise<void> {
+  if (subs.length === 0) return;
+  const ctx = { ...base, actor: systemActor(PERIOD_END_JOB) };
+  const now = ctx.clock.now();
+  const closed = subs.map(({ sub, instanceId }) => periodClosedRecords(sub, instanceId, sub.currentPeriodEnd, 'roll_over'));
+  const next = subs.map(({ sub }) => ({ id: sub.id, start: sub.currentPeriodEnd, end: periodAt(sub.billingAnchor, sub.interval, sub.currentPeriodEnd).end }));
+  await recordEvents(ctx, closed.map((c) => c.event));
+  // One array per column (unnest): a short statement however many subscriptions roll over.
+  await ctx.db.execute(
+    sql`update subscriptions as s set current_period_start = v.ps, current_period_end = v.pe, updated_at = ${now.toISOString()}::timestamptz
+        from unnest(${sql.param(next.map((n) => n.id))}::text[], ${sql.param(next.map((n) => n.start.toISOString()))}::timestamptz[],
+                    ${sql.param(next.map((n) => n.end.toISOString()))}::timestamptz[]) as v(id, ps, pe)
+        where s.id = v.id`,
+  );
+  await enqueueJobs(ctx, [...closed.map((c) => c.job), ...next.map((n) => rollOverJob(n.id, n.end))]);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, count, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Aggregation } from '../../core/catalog/model.js';
 import { Decimal } from '../../core/money/index.js';
 import { invalid } from '../../shared/errors.js';
@@ -29,6 +29,13 @@ export async function usageForPeriod(ctx: ServiceContext, customerId: string, me
     .select({ sum: usageDaily.sum, count: usageDaily.count, max: usageDaily.max, lastValue: usageDaily.lastValue, lastAt: usageDaily.lastAt })
     .from(usageDaily)
     .where(inRange(usageDaily));
+  return foldDaily(rows, aggregation);
+}
+
+type DailyRow = Pick<typeof usageDaily.$inferSelect, 'sum' | 'count' | 'max' | 'lastValue' | 'lastAt'>;
+
+/** A period's usage from its daily rows (any order, shards included), aggregated as the price says. */
+function foldDaily(rows: readonly DailyRow[], aggregation: Exclude<Aggregation, 'unique'>): Decimal {
   let total = Decimal.ZERO;
   let n = 0;
   let mx: Decimal | null = null;
@@ -50,6 +57,60 @@ export async function usageForPeriod(ctx: ServiceContext, customerId: string, me
     case 'last':
       return last?.v ?? Decimal.ZERO;
   }
+}
+
+export interface UsageNeed {
+  readonly customerId: string;
+  readonly metric: string;
+  readonly aggregation: Aggregation;
+  readonly start: Date;
+  readonly end: Date;
+}
+
+export const usageNeedKey = (n: UsageNeed): string => `${n.customerId}\u0000${n.metric}\u0000${n.aggregation}\u0000${n.start.toISOString()}\u0000${n.end.toISOString()}`;
+
+/**
+ * usageForPeriod for many (customer, metric, range) at once — a period close reads a batch of customers
+ * with one query per distinct range instead of one per item. Keyed by usageNeedKey.
+ */
+export async function usageForPeriods(ctx: ServiceContext, needs: readonly UsageNeed[]): Promise<Map<string, Decimal>> {
+  const out = new Map<string, Decimal>();
+  const byRange = new Map<string, UsageNeed[]>();
+  for (const n of needs) {
+    checkDayAligned(n.start, 'start');
+    checkDayAligned(n.end, 'end');
+    const k = `${utcDay(n.start)}/${utcDay(n.end)}/${n.aggregation === 'unique' ? 'u' : 'd'}`;
+    byRange.set(k, [...(byRange.get(k) ?? []), n]);
+  }
+  for (const group of byRange.values()) {
+    const { start, end, aggregation } = group[0] as UsageNeed;
+    const customerIds = [...new Set(group.map((n) => n.customerId))];
+    const metrics = [...new Set(group.map((n) => n.metric))];
+    const pairKey = (c: string, m: string) => `${c}\u0000${m}`;
+    if (aggregation === 'unique') {
+      const rows = await ctx.db
+        .select({ customerId: usageUniqueKeys.customerId, metric: usageUniqueKeys.metric, n: sql<string>`count(distinct ${usageUniqueKeys.uniqueKey})` })
+        .from(usageUniqueKeys)
+        .where(and(inArray(usageUniqueKeys.customerId, customerIds), inArray(usageUniqueKeys.metric, metrics), gte(usageUniqueKeys.day, utcDay(start)), lt(usageUniqueKeys.day, utcDay(end))))
+        .groupBy(usageUniqueKeys.customerId, usageUniqueKeys.metric);
+      const counts = new Map(rows.map((r) => [pairKey(r.customerId, r.metric), r.n]));
+      for (const n of group) out.set(usageNeedKey(n), Decimal.from(String(counts.get(pairKey(n.customerId, n.metric)) ?? 0)));
+      continue;
+    }
+    const rows = await ctx.db
+      .select({ customerId: usageDaily.customerId, metric: usageDaily.metric, sum: usageDaily.sum, count: usageDaily.count, max: usageDaily.max, lastValue: usageDaily.lastValue, lastAt: usageDaily.lastAt })
+      .from(usageDaily)
+      .where(and(inArray(usageDaily.customerId, customerIds), inArray(usageDaily.metric, metrics), gte(usageDaily.day, utcDay(start)), lt(usageDaily.day, utcDay(end))));
+    const daily = new Map<string, DailyRow[]>();
+    for (const r of rows) {
+      const k = pairKey(r.customerId, r.metric);
+      const list = daily.get(k);
+      if (list) list.push(r);
+      else daily.set(k, [r]);
+    }
+    for (const n of group) out.set(usageNeedKey(n), foldDaily(daily.get(pairKey(n.customerId, n.metric)) ?? [], n.aggregation as Exclude<Aggregation, 'unique'>));
+  }
+  return out;
 }
 
 export interface DailyPoint {
