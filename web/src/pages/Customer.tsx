@@ -104,7 +104,7 @@ export function CustomerPage({ id }: { id: string }) {
                       until <When at={d.discount.end} date />
                     </>
                   )}{' '}
-                  · applied to {d.discount.invoices_applied} invoice(s)
+                  · applied to {d.discount.invoices_applied} invoice(s) · by <StaffName id={d.discount.applied_by} names={names} />
                 </p>
               ) : (
                 <Empty>No coupon.</Empty>
@@ -154,7 +154,12 @@ export function CustomerPage({ id }: { id: string }) {
 
       <Section title="Usage per day">
         <Loaded state={usage}>
-          {(u) => (u.products.length === 0 ? <Empty>No metered products.</Empty> : <div className="charts">{u.products.map((p) => <UsageChart key={p.product} usage={u} product={p} />)}</div>)}
+          {(u) => {
+            // Products the customer is subscribed to or used in either period; the rest would be empty charts.
+            const subscribed = new Set(sub.data?.items.map((i) => i.product) ?? []);
+            const shown = u.products.filter((p) => subscribed.has(p.product) || p.current.length > 0 || p.previous.length > 0);
+            return shown.length === 0 ? <Empty>No metered usage.</Empty> : <div className="charts">{shown.map((p) => <UsageChart key={p.product} usage={u} product={p} />)}</div>;
+          }}
         </Loaded>
       </Section>
 
@@ -261,9 +266,6 @@ export function CustomerPage({ id }: { id: string }) {
             <OverridePlans customer={c} onDone={reloadAll} />
           </div>
         )}
-        <p className="muted small">
-          Who applied the coupon: <StaffName id={coupon.data?.discount?.applied_by ?? null} names={names} />
-        </p>
       </Section>
     </>
   );
