@@ -228,7 +228,11 @@ describe('admin UI (chromium against tally serve)', () => {
     await page.setViewportSize({ width: 400, height: 900 });
     await page.goto(`${url}/admin/customers/${customerId}`);
     await page.getByRole('img', { name: /Product analytics: daily events/ }).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await page.getByTestId('current-coupon').waitFor();
+    await page.getByText('Balance:').waitFor();
+    await page.getByRole('link', { name: /DEMO-/ }).first().waitFor();
+    // Evaluated in the page; a string keeps the DOM globals out of the Node-typed test code.
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     expect(overflow).toBeLessThanOrEqual(1);
     await screenshot(page, '08-customer-narrow');
   }, 60_000);

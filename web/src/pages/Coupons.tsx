@@ -41,7 +41,7 @@ export function CouponsPage() {
                     <td className="num">
                       {c.times_redeemed} / {c.max_redemptions ?? '∞'}
                     </td>
-                    <td>{c.has_code ? <code>…{c.code_hint ?? ''}</code> : <span className="muted">staff only</span>}</td>
+                    <td>{c.has_code ? <code>{c.code_hint ?? 'code'}</code> : <span className="muted">staff only</span>}</td>
                     <td>
                       <When at={c.redeem_by} date />
                     </td>
