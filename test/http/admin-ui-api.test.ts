@@ -132,4 +132,32 @@ describeDb('admin API for the admin UI', (database) => {
     const audit = await app.inject({ url: `/admin/v1/audit?action=staff.create&target=${created.json().id}`, headers: viewer.headers });
     expect(audit.json().data[0]).toMatchObject({ actor_id: owner.staff.id, reason: 'new finance lead' });
   });
+
+  it("lists a coupon's holders (its usage)", async () => {
+    const created = await app.inject({ method: 'POST', url: '/admin/v1/coupons', headers: support.headers, payload: { name: 'Ten off', amount_off: 1_000, currency: 'usd', duration: 'once', reason: 'test' } });
+    expect(created.statusCode).toBe(201);
+    const coupon = created.json().id;
+    expect((await app.inject({ url: `/admin/v1/coupons/${coupon}/holders`, headers: viewer.headers })).json().data).toEqual([]);
+    const applied = await app.inject({ method: 'POST', url: `/admin/v1/customers/${customer}/coupon`, headers: support.headers, payload: { coupon, ticket: 'SUP-1' } });
+    expect(applied.statusCode).toBe(200);
+    const holders = (await app.inject({ url: `/admin/v1/coupons/${coupon}/holders`, headers: viewer.headers })).json().data;
+    expect(holders).toHaveLength(1);
+    expect(holders[0]).toMatchObject({ customer, coupon, invoices_applied: 0, retired: null });
+    expect((await app.inject({ url: '/admin/v1/coupons/coupon_nope/holders', headers: viewer.headers })).statusCode).toBe(404);
+  });
+
+  it('lets staff change their own password with the current one', async () => {
+    await app.inject({ method: 'POST', url: '/admin/v1/staff', headers: owner.headers, payload: { email: 'pat@example.com', name: 'Pat', role: 'viewer', password: 'first password 1', reason: 'test' } });
+    const token = (await app.inject({ method: 'POST', url: '/admin/v1/sessions', payload: { email: 'pat@example.com', password: 'first password 1' } })).json().token;
+    const headers = { authorization: `Bearer ${token}` };
+    const wrong = await app.inject({ method: 'POST', url: '/admin/v1/staff/me/password', headers, payload: { current_password: 'not it at all', new_password: 'second password 2' } });
+    expect([wrong.statusCode, wrong.json().error.param]).toEqual([400, 'current_password']);
+    const short = await app.inject({ method: 'POST', url: '/admin/v1/staff/me/password', headers, payload: { current_password: 'first password 1', new_password: 'short' } });
+    expect([short.statusCode, short.json().error.param]).toEqual([400, 'new_password']);
+    const ok = await app.inject({ method: 'POST', url: '/admin/v1/staff/me/password', headers, payload: { current_password: 'first password 1', new_password: 'second password 2' } });
+    expect(ok.json()).toEqual({ changed: true });
+    const signIn = (password: string) => app.inject({ method: 'POST', url: '/admin/v1/sessions', payload: { email: 'pat@example.com', password } });
+    expect((await signIn('first password 1')).statusCode).toBe(401);
+    expect((await signIn('second password 2')).statusCode).toBe(201);
+  });
 });

@@ -3,6 +3,7 @@ import { post, setToken, storeSession, loadSession, whenUnauthorized, type Sessi
 import { Link, match, navigate, useLocation } from './router';
 import { MeContext } from './session';
 import { ErrorBox, Field } from './ui';
+import { AccountPage } from './pages/Account';
 import { ApprovalsPage } from './pages/Approvals';
 import { AuditPage } from './pages/Audit';
 import { CatalogPage } from './pages/Catalog';
@@ -39,6 +40,7 @@ const ROUTES: Route[] = [
   { pattern: '/invoices/:id', render: (p) => <InvoicePage id={p.id!} /> },
   { pattern: '/audit', render: () => <AuditPage /> },
   { pattern: '/catalog', render: () => <CatalogPage /> },
+  { pattern: '/account', render: () => <AccountPage /> },
 ];
 
 function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
@@ -145,9 +147,9 @@ export function App() {
           </ul>
         </nav>
         <div className="who">
-          <span data-testid="signed-in-as" title={session.staff.email}>
+          <Link to="/account" data-testid="signed-in-as" title={`${session.staff.email}: your account`}>
             {session.staff.name} · {ROLE_LABEL[session.staff.role] ?? session.staff.role}
-          </span>
+          </Link>
           <button type="button" onClick={() => void signOut()}>
             Sign out
           </button>

@@ -4,6 +4,7 @@ export {
   activeDiscountFor,
   applyCoupon,
   getCustomerCoupon,
+  listCouponHolders,
   listCustomerCoupons,
   recordCouponUse,
   redeemCouponCode,

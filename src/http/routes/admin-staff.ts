@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { systemActor } from '../../billing/context.js';
 import { signIn, signOut } from '../../billing/staff/sessions.js';
-import { createStaff, getStaff, listStaff, STAFF_ROLES } from '../../billing/staff/staff.js';
+import { checkPassword, createStaff, getStaff, listStaff, setStaffPassword, STAFF_ROLES, verifyStaffPassword } from '../../billing/staff/staff.js';
+import { invalid } from '../../shared/errors.js';
 import { serviceContext, staffActor, type RouteDeps } from '../auth.js';
 import { authedErrorResponses, errorResponses } from '../error-shape.js';
 import { Justification } from '../schemas.js';
@@ -89,6 +90,30 @@ export const adminStaffRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, de
       const { reason, ticket, password, ...b } = req.body;
       const created = await createStaff(serviceContext(req, deps), { ...b, ...(password !== undefined ? { password } : {}) }, { reason, ticket });
       return reply.status(201).send(staffJson(created));
+    },
+  );
+
+  app.post(
+    '/admin/v1/staff/me/password',
+    {
+      config: { minRole: 'viewer' },
+      schema: {
+        summary: 'Change your own password (e.g. the generated first-run one); needs the current password',
+        tags: ['admin'],
+        security: [{ staff: [] }],
+        body: z.strictObject({ current_password: z.string().min(1).max(1024), new_password: z.string().min(1).max(1024) }),
+        response: { 200: z.object({ changed: z.boolean() }), ...authedErrorResponses },
+      },
+    },
+    async (req) => {
+      const ctx = serviceContext(req, deps);
+      const me = await getStaff(ctx, staffActor(req).id);
+      if (!(await verifyStaffPassword(deps.db, me.email, req.body.current_password))) {
+        throw invalid('password_incorrect', 'The current password is not right.', 'current_password');
+      }
+      checkPassword(req.body.new_password, 'new_password');
+      await setStaffPassword(ctx, me.id, req.body.new_password, { reason: 'changed own password' });
+      return { changed: true };
     },
   );
 };

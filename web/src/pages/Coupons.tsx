@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { can, get, post, type List } from '../api';
 import { currencyExponent, parseMajor } from '../format';
+import { Link } from '../router';
 import { useMe } from '../session';
 import { StaffName, useStaffNames } from '../staff-names';
 import type { Coupon } from '../types';
@@ -30,7 +31,7 @@ export function CouponsPage() {
             l.data.length === 0 ? (
               <Empty>No coupons yet.</Empty>
             ) : (
-              <Table head={['Coupon', 'Discount', 'Used', 'Code', 'Redeem by', 'Created', 'Status']}>
+              <Table head={['Coupon', 'Discount', 'Used', 'Code', 'Redeem by', 'Created', 'Status', 'Holders']}>
                 {l.data.map((c) => (
                   <tr key={c.id} data-testid="coupon-row">
                     <td>
@@ -48,7 +49,13 @@ export function CouponsPage() {
                     <td>
                       <When at={c.created} date /> · <StaffName id={c.created_by} names={names} />
                     </td>
-                    <td>{c.retired ? <Badge tone="bad">retired</Badge> : c.max_redemptions !== null && c.times_redeemed >= c.max_redemptions ? <Badge>used up</Badge> : <Badge tone="good">active</Badge>}</td>
+                    <td>
+                      {c.retired ? <Badge tone="bad">retired</Badge> : c.max_redemptions !== null && c.times_redeemed >= c.max_redemptions ? <Badge>used up</Badge> : <Badge tone="good">active</Badge>}
+                      {!c.retired && can(me.role, 'billing_admin') && <RetireCoupon coupon={c} onDone={list.reload} />}
+                    </td>
+                    <td>
+                      <Holders coupon={c} />
+                    </td>
                   </tr>
                 ))}
               </Table>
@@ -57,6 +64,47 @@ export function CouponsPage() {
         </Loaded>
       </Section>
     </>
+  );
+}
+
+/** Who holds or held the coupon; loaded when opened. */
+function Holders({ coupon }: { coupon: Coupon }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>Show</summary>
+      {open && <HolderList id={coupon.id} />}
+    </details>
+  );
+}
+
+function HolderList({ id }: { id: string }) {
+  const holders = useLoad(() => get<{ data: { id: string; customer: string; start: string; invoices_applied: number; retired: string | null }[] }>(`/coupons/${id}/holders`), [id]);
+  return (
+    <Loaded state={holders}>
+      {(h) =>
+        h.data.length === 0 ? (
+          <Empty>Nobody yet.</Empty>
+        ) : (
+          <ul className="plain">
+            {h.data.map((x) => (
+              <li key={x.id}>
+                <Link to={`/customers/${x.customer}`}>{x.customer}</Link> · <When at={x.start} date /> · {x.invoices_applied} invoice(s){x.retired ? ' · ended' : ''}
+              </li>
+            ))}
+          </ul>
+        )
+      }
+    </Loaded>
+  );
+}
+
+function RetireCoupon({ coupon, onDone }: { coupon: Coupon; onDone: () => void }) {
+  return (
+    <details className="inline-action">
+      <summary>Retire…</summary>
+      <ActionForm title={`Retire ${coupon.name}`} submitLabel="Retire coupon" onDone={onDone} onSubmit={async (why) => (await post(`/coupons/${coupon.id}/retire`, why), 'Retired: no further redemptions.')} />
+    </details>
   );
 }
 
