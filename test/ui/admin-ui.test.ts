@@ -223,6 +223,27 @@ describe('admin UI (chromium against tally serve)', () => {
     await screenshot(page, '07-catalog');
   }, 60_000);
 
+  it('previews the next invoice for a plan change, then changes the plan now', async () => {
+    const page = support;
+    await page.goto(`${url}/admin/customers/${customerId}`);
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Change plan' }) });
+    await form.getByLabel('Product', { exact: true }).locator('option[value="session_replay"]').waitFor({ state: 'attached' });
+    await form.getByLabel('Product', { exact: true }).selectOption('session_replay');
+    await form.getByLabel(/^New plan/).selectOption('team');
+    await form.getByRole('button', { name: 'Preview the next invoice' }).click();
+    const preview = page.getByTestId('plan-preview');
+    await preview.waitFor();
+    // Events 1.5M on paid: 0.5M × 0.005¢ = $25.00; 120 recordings on team: the $45.00 flat first tier.
+    // $70.00 less the 20% coupon = $56.00; the credit went to the manual invoice.
+    await preview.getByRole('cell', { name: '$45.00' }).waitFor();
+    expect(await preview.textContent()).toContain('Total $56.00');
+    await form.getByLabel('Reason (for the audit log)').fill('Customer asked for Team on the call');
+    await form.getByRole('button', { name: 'Change plan now' }).click();
+    await form.getByRole('status').filter({ hasText: 'Changed session_replay to team' }).waitFor();
+    const subscription = page.locator('section', { has: page.getByRole('heading', { name: 'Subscription' }) });
+    await subscription.getByRole('cell', { name: 'team', exact: true }).waitFor();
+  }, 60_000);
+
   it('fits a narrow window without sideways scrolling of the page', async () => {
     const page = support;
     await page.setViewportSize({ width: 400, height: 900 });
