@@ -215,6 +215,9 @@ describe('admin UI (chromium against tally serve)', () => {
     await page.getByLabel('Customer', { exact: true }).fill(customerId);
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByTestId('audit-row').filter({ hasText: 'coupon.apply' }).filter({ hasText: 'SUP-101' }).waitFor();
+    // Only this customer's entries: staff accounts were created with no customer.
+    await page.getByTestId('audit-row').filter({ hasText: 'staff.create' }).first().waitFor({ state: 'detached' });
+    await page.getByTestId('audit-row').filter({ hasText: 'credit.approve' }).waitFor();
     await screenshot(page, '06-audit');
 
     await nav(page, 'Catalog', 'Catalog');

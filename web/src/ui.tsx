@@ -8,9 +8,13 @@ export function useLoad<T>(fn: () => Promise<T>, deps: readonly unknown[]): { da
   const [tick, setTick] = useState(0);
   const fnRef = useRef(fn);
   fnRef.current = fn;
+  const lastTick = useRef(tick);
   useEffect(() => {
     let live = true;
-    setState((s) => ({ ...s, loading: true, error: null }));
+    // A reload after a change keeps showing the data; new parameters (filters, another page) show loading.
+    const keep = lastTick.current !== tick;
+    lastTick.current = tick;
+    setState((s) => ({ data: keep ? s.data : null, loading: true, error: null }));
     fnRef.current().then(
       (data) => live && setState({ data, error: null, loading: false }),
       (error: unknown) => live && setState({ data: null, error, loading: false }),

@@ -1,7 +1,7 @@
 import { get } from '../api';
 import { money, quantity } from '../format';
 import type { Catalog, CatalogPrice } from '../types';
-import { Badge, Loaded, Section, Table, When, useLoad } from '../ui';
+import { Badge, Empty, Loaded, Section, Table, When, useLoad } from '../ui';
 
 function priceSummary(p: CatalogPrice): string {
   switch (p.type) {
@@ -47,6 +47,9 @@ export function CatalogPage() {
                       {plan.name} <span className="muted small">{plan.key}</span> {plan.premium && <Badge tone="good">premium</Badge>}
                     </h3>
                     {plan.features.length > 0 && <p className="small">Features: {plan.features.map((f) => (f.limit === null ? f.name : `${f.name} (${f.limit})`)).join(', ')}</p>}
+                    {plan.prices.length === 0 ? (
+                      <Empty>No prices: not billed.</Empty>
+                    ) : (
                     <Table head={['Price', 'Currency', 'Interval', 'Pricing', 'Metered', 'Tiers']}>
                       {plan.prices.map((pr) => (
                         <tr key={pr.key}>
@@ -85,6 +88,7 @@ export function CatalogPage() {
                         </tr>
                       ))}
                     </Table>
+                    )}
                   </div>
                 ))}
               </Section>
