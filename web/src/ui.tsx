@@ -111,6 +111,7 @@ export function ActionForm({
   onDone,
   reasonRequired = true,
   disabledReason,
+  danger = false,
 }: {
   title: string;
   submitLabel: string;
@@ -119,6 +120,8 @@ export function ActionForm({
   onDone?: () => void;
   reasonRequired?: boolean;
   disabledReason?: string | null;
+  /** Irreversible actions (void, write off) get the warning style. */
+  danger?: boolean;
 }) {
   const [reason, setReason] = useState('');
   const [ticket, setTicket] = useState('');
@@ -157,7 +160,7 @@ export function ActionForm({
         {children}
         <Field label={reasonRequired ? 'Reason (for the audit log)' : 'Reason (optional)'}>{(id) => <textarea id={id} name="reason" rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />}</Field>
         <Field label="Ticket reference">{(id) => <input id={id} name="ticket" value={ticket} onChange={(e) => setTicket(e.target.value)} placeholder="e.g. SUP-1234" />}</Field>
-        <button type="submit" className="primary">
+        <button type="submit" className={danger ? 'danger' : 'primary'}>
           {busy ? 'Working…' : submitLabel}
         </button>
       </fieldset>

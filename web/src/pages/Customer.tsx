@@ -222,7 +222,7 @@ export function CustomerPage({ id }: { id: string }) {
             l.data.length === 0 ? (
               <Empty>No invoices yet.</Empty>
             ) : (
-              <Table head={['Number', 'Status', 'Period', 'Total', 'Due', 'Created', 'PDF']}>
+              <Table head={['Number', 'Status', 'Period', 'Total', 'Remaining', 'Created', 'PDF']}>
                 {l.data.map((inv) => (
                   <tr key={inv.id}>
                     <td>

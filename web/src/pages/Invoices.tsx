@@ -190,7 +190,7 @@ function InvoiceActions({ inv, role, onDone }: { inv: Invoice; role: Parameters<
   const [reference, setReference] = useState('');
   if (!can(role, 'billing_admin')) return <Section title="Actions">{<p className="muted">Changing invoices needs the billing admin role; yours is {role}.</p>}</Section>;
   const act = (path: string, label: string) => (
-    <ActionForm key={path} title={label} submitLabel={label} onDone={onDone} reasonRequired={path === 'void' || path === 'mark_uncollectible'} onSubmit={async (why) => (await post(`/invoices/${inv.id}/${path}`, why), `${label}: done.`)} />
+    <ActionForm key={path} title={label} submitLabel={label} onDone={onDone} reasonRequired={path === 'void' || path === 'mark_uncollectible'} danger={path === 'void' || path === 'mark_uncollectible'} onSubmit={async (why) => (await post(`/invoices/${inv.id}/${path}`, why), `${label}: done.`)} />
   );
   return (
     <Section title="Actions">
