@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createSerializerCompiler, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -11,7 +12,10 @@ import type { Database } from '../store/database.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { installIdempotency } from './idempotency.js';
+import { installAdminUi } from './admin-ui.js';
 import { adminApprovalRoutes } from './routes/admin-approvals.js';
+import { adminCatalogRoutes } from './routes/admin-catalog.js';
+import { adminCustomerViewRoutes } from './routes/admin-customer-views.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminBillingRoutes, billingRoutes } from './routes/billing.js';
 import { adminCustomerRoutes } from './routes/admin-customers.js';
@@ -27,6 +31,9 @@ import { adminSubscriptionRoutes, subscriptionRoutes } from './routes/subscripti
 import { upcomingInvoiceRoutes } from './routes/upcoming-invoice.js';
 import { minorToJson } from '../core/money/index.js';
 
+/** The admin UI as `npm run build` leaves it, relative to this source file. */
+export const ADMIN_UI_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
 export interface HttpDeps {
   database: Database;
   clock: Clock;
@@ -36,6 +43,8 @@ export interface HttpDeps {
   seller?: SellerDetails;
   /** Which staff actions need approval (TALLY_APPROVALS); credits only when absent. */
   approvals?: ApprovalPolicy;
+  /** Where the built admin UI is (web/dist); /admin serves it, or says how to build it when missing. */
+  adminUiDir?: string;
 }
 
 /** Amounts are bigint inside Tally; on the wire they are JSON integers (minor units), as at the provider. */
@@ -99,12 +108,16 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(adminInstanceRoutes, routeDeps);
   await app.register(adminStaffRoutes, routeDeps);
   await app.register(adminAuditRoutes, routeDeps);
+  await app.register(adminCatalogRoutes, routeDeps);
+  await app.register(adminCustomerViewRoutes, routeDeps);
   await app.register(couponRoutes, routeDeps);
   await app.register(adminCouponRoutes, { ...routeDeps, approvals: deps.approvals });
   await app.register(adminApprovalRoutes, { ...routeDeps, approvals: deps.approvals });
   const seller = deps.seller ?? readSellerDetails({});
   await app.register(invoiceRoutes, { ...routeDeps, seller });
   await app.register(adminInvoiceRoutes, { ...routeDeps, seller });
+
+  installAdminUi(app, deps.adminUiDir ?? ADMIN_UI_DIR);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -107,3 +107,10 @@ export async function listCatalogVersions(db: Db): Promise<Omit<CatalogVersion, 
     .orderBy(catalogVersions.createdAt);
   return rows;
 }
+
+/** The version in force and since when (the admin catalog view). */
+export async function catalogInForce(db: Db): Promise<{ version: CatalogVersion; activatedAt: Date }> {
+  const [cur] = await db.select().from(catalogCurrent).where(eq(catalogCurrent.singleton, 1));
+  if (!cur) throw invalid('catalog_not_loaded', 'No billing config has been loaded yet.');
+  return { version: await getCatalogVersion(db, cur.versionId), activatedAt: cur.activatedAt };
+}

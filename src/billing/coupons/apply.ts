@@ -310,6 +310,13 @@ export async function listCustomerCoupons(ctx: ServiceContext, customerId: strin
   return rows.map(toCustomerCoupon);
 }
 
+/** Who has held a coupon (its usage, for staff), newest first; at most `limit` customers. */
+export async function listCouponHolders(ctx: ServiceContext, couponId: string, limit = 100): Promise<CustomerCoupon[]> {
+  await couponById(ctx, couponId);
+  const rows = await ctx.db.select().from(customerCoupons).where(eq(customerCoupons.couponId, couponId)).orderBy(desc(customerCoupons.id)).limit(limit);
+  return rows.map(toCustomerCoupon);
+}
+
 // ── What invoicing and billing limits call ───────────────────────────────────────────────────────────
 
 export interface ActiveDiscount {

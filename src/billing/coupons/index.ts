@@ -5,6 +5,7 @@ export {
   activeDiscountsFor,
   applyCoupon,
   getCustomerCoupon,
+  listCouponHolders,
   listCustomerCoupons,
   recordCouponUse,
   redeemCouponCode,

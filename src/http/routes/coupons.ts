@@ -8,6 +8,7 @@ import {
   couponValueForMonths,
   getCoupon,
   getCustomerCoupon,
+  listCouponHolders,
   listCoupons,
   listCustomerCoupons,
   redeemCouponCode,
@@ -130,6 +131,21 @@ export const adminCouponRoutes: FastifyPluginAsyncZod<ApprovalRouteDeps> = async
     '/admin/v1/coupons/:id',
     { config: { minRole: 'viewer' }, schema: { summary: 'Get a coupon', tags, security: staff, params: IdParams, response: { 200: CouponJson, ...authedErrorResponses } } },
     async (req) => couponJson(await getCoupon(serviceContext(req, deps), req.params.id)),
+  );
+
+  app.get(
+    '/admin/v1/coupons/:id/holders',
+    {
+      config: { minRole: 'viewer' },
+      schema: {
+        summary: "A coupon's usage: the customers who hold or held it, newest first (up to 100)",
+        tags,
+        security: staff,
+        params: IdParams,
+        response: { 200: z.object({ object: z.literal('list'), data: z.array(CustomerCouponHistoryJson.extend({ customer: z.string() })) }), ...authedErrorResponses },
+      },
+    },
+    async (req) => ({ object: 'list' as const, data: (await listCouponHolders(serviceContext(req, deps), req.params.id)).map((cc) => ({ ...customerCouponJson(cc), customer: cc.customerId })) }),
   );
 
   app.post(

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { previewUpcomingInvoice, type UpcomingInvoice } from '../../billing/invoicing/index.js';
-import { notFound } from '../../shared/errors.js';
+import { invalid, notFound } from '../../shared/errors.js';
 import { serviceContext, type RouteDeps } from '../auth.js';
 import { authedErrorResponses } from '../error-shape.js';
 import { IdParams } from '../schemas.js';
@@ -65,11 +65,19 @@ export const upcomingInvoiceRoutes: FastifyPluginAsyncZod<RouteDeps> = async (ap
           tags: [prefix === '/v1' ? 'invoices' : 'admin: invoices'],
           security: [...security],
           params: IdParams,
+          querystring: z.object({
+            product: z.string().min(1).optional().describe('Preview a plan change of this product (immediate, no proration, R10)'),
+            plan: z.string().min(1).optional().describe("With product: the new plan (default: the product's default plan)"),
+            price: z.string().min(1).optional().describe('With product: a specific price instead of the plan'),
+          }),
           response: { 200: UpcomingInvoiceJson, ...authedErrorResponses },
         },
       },
       async (req) => {
-        const u = await previewUpcomingInvoice(serviceContext(req, deps), req.params.id);
+        const q = req.query;
+        if ((q.plan || q.price) && !q.product) throw invalid('product_required', 'Give the product whose plan change to preview.', 'product');
+        const change = q.product ? { product: q.product, plan: q.plan, price: q.price } : undefined;
+        const u = await previewUpcomingInvoice(serviceContext(req, deps), req.params.id, change);
         if (!u) throw notFound('live subscription for customer', req.params.id, 'id');
         return upcomingJson(u);
       },
