@@ -101,7 +101,10 @@ export function renderApiDocsHtml(doc: Json): string {
       const op = item[m];
       if (!isObj(op)) continue;
       const tag = Array.isArray(op.tags) && typeof op.tags[0] === 'string' ? op.tags[0] : 'other';
-      if (!byTag.has(tag)) (byTag.set(tag, []), nav.set(tag, []));
+      if (!byTag.has(tag)) {
+        byTag.set(tag, []);
+        nav.set(tag, []);
+      }
       byTag.get(tag)?.push(operationHtml(path, m, op));
       nav.get(tag)?.push(`<a href="#${anchor(`op-${m}-${path}`)}"><b>${esc(m.toUpperCase())}</b> ${esc(path)}</a>`);
     }
