@@ -33,7 +33,7 @@ describe('examples/instance against a real tally serve', () => {
     // Its customer exists in Tally, on the paid plan.
     const inTally = await fetch(`${tallyUrl}/v1/customers/by-external-id/team_example`, { headers: { authorization: `Bearer ${key}` } });
     expect(inTally.status).toBe(200);
-    expect((await inTally.json()).id).toBe(customer);
+    expect(((await inTally.json()) as { id: string }).id).toBe(customer);
     let html = await page();
     expect(cell(html, 'plan')).toBe('paid');
     expect(cell(html, 'usage')).toBe('0');
@@ -67,7 +67,7 @@ describe('examples/instance against a real tally serve', () => {
     expect(cell(html, 'amount')).toBe('10.00 USD'); // 200,099 × 0.005¢ = 1,000.495¢ → 1,000¢
 
     // Tally's own record agrees: the refused event was never reported.
-    const state = await (await fetch(`${tallyUrl}/v1/customers/${customer}/billing`, { headers: { authorization: `Bearer ${key}` } })).json();
+    const state = (await (await fetch(`${tallyUrl}/v1/customers/${customer}/billing`, { headers: { authorization: `Bearer ${key}` } })).json()) as { products: { product: string }[] };
     expect(state.products.find((p: { product: string }) => p.product === 'product_analytics')).toMatchObject({ usage: '1200099', quota_limited: true });
 
     // Raising the limit lets work through again.
