@@ -159,7 +159,11 @@ export class UsageReporter {
       this.inFlight = [];
       batch.forEach((e, i) => e.settle(results[i] as UsageEventResult));
       for (const w of this.roomWaiters.splice(0)) w();
-      this.options.onResults?.(results);
+      try {
+        this.options.onResults?.(results);
+      } catch {
+        // A throwing callback must not stall the queue; the results are on the receipts all the same.
+      }
     }
     this.pumping = null;
     this.clearTimer();
