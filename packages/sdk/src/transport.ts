@@ -120,7 +120,7 @@ export class Transport {
       body = JSON.stringify(args.body);
     }
     const gaveUp = (e: unknown, attempt: number) =>
-      new TallyConnectionError(`No answer from Tally for ${method.toUpperCase()} ${path} after ${attempt + 1} attempts: ${(e as Error).message}`, { cause: e });
+      new TallyConnectionError(`No answer from Tally for ${method.toUpperCase()} ${url} after ${attempt + 1} attempts: ${(e as Error).message}`, { cause: e });
     for (let attempt = 0; ; attempt++) {
       const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), ...(opts.signal ? [opts.signal] : [])]);
       let res: Response;
