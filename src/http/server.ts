@@ -22,6 +22,7 @@ import { adminCustomerRoutes } from './routes/admin-customers.js';
 import { adminInstanceRoutes } from './routes/admin-instances.js';
 import { adminInvoiceRoutes } from './routes/admin-invoices.js';
 import { adminStaffRoutes } from './routes/admin-staff.js';
+import { registerApiDocsRoute } from './routes/api-docs.js';
 import { adminCouponRoutes, couponRoutes } from './routes/coupons.js';
 import { customerRoutes } from './routes/customers.js';
 import { healthRoutes } from './routes/health.js';
@@ -120,5 +121,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   installAdminUi(app, deps.adminUiDir ?? ADMIN_UI_DIR);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerApiDocsRoute(app);
   return app;
 }

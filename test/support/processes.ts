@@ -14,7 +14,16 @@ export interface Proc {
 
 /** Runs `tally …` as a real child process with the given environment additions. */
 export function runTally(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [TALLY_BIN, ...args], {
+  return runNode([TALLY_BIN, ...args], env);
+}
+
+/** Runs a TypeScript file (an example, a script) through bin/run-ts.js as a real child process. */
+export function runTs(file: string, env: Record<string, string>): Proc {
+  return runNode([fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url)), file], env);
+}
+
+function runNode(args: string[], env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,16 +13,21 @@ import { IdParams } from '../schemas.js';
 
 /**
  * Events are checked one by one in the service rather than by this schema, so a bad event is rejected
- * with its reason while the good ones in the same batch are still counted.
+ * with its reason while the good ones in the same batch are still counted. The `meta` types only document
+ * what a good event looks like (OpenAPI, the SDK's generated types); they do not validate.
  */
 const UsageEventBody = z
   .looseObject({
-    id: z.unknown().describe('Your event ID: counted once per customer, forever (retries are safe)'),
-    customer: z.unknown().describe("Tally's customer ID (cus_…) or your team/org ID"),
-    metric: z.unknown().describe('A metric of the billing config (events, recordings, …)'),
-    value: z.unknown().describe('A finite non-negative number (or decimal string, up to 12 places)'),
-    timestamp: z.unknown().describe('ISO 8601; at most 5 minutes in the future'),
-    properties: z.unknown().optional().describe('Free-form; `unique_key` is what the unique aggregation counts'),
+    id: z.unknown().meta({ type: 'string' }).describe('Your event ID: counted once per customer, forever (retries are safe)'),
+    customer: z.unknown().meta({ type: 'string' }).describe("Tally's customer ID (cus_…) or your team/org ID"),
+    metric: z.unknown().meta({ type: 'string' }).describe('A metric of the billing config (events, recordings, …)'),
+    value: z.unknown().meta({ type: ['number', 'string'] }).describe('A finite non-negative number (or decimal string, up to 12 places)'),
+    timestamp: z.unknown().meta({ type: 'string', format: 'date-time' }).describe('ISO 8601; at most 5 minutes in the future'),
+    properties: z
+      .unknown()
+      .optional()
+      .meta({ type: ['object', 'null'], additionalProperties: {} })
+      .describe('Free-form; `unique_key` is what the unique aggregation counts'),
   })
   .meta({ id: 'UsageEvent' });
 
