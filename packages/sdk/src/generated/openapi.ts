@@ -1822,7 +1822,14 @@ export interface paths {
         /** What would be billed if the current period closed now (nothing is written) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description With product: the new plan (default: the product's default plan) */
+                    plan?: string;
+                    /** @description With product: a specific price instead of the plan */
+                    price?: string;
+                    /** @description Preview a plan change of this product (immediate, no proration, R10) */
+                    product?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
