@@ -3,7 +3,7 @@ CREATE TABLE "webhook_deliveries" (
 	"endpoint_id" text NOT NULL,
 	"event_id" text NOT NULL,
 	"event_type" text NOT NULL,
-	"payload" jsonb NOT NULL,
+	"body" text NOT NULL,
 	"status" text NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"retry_from" timestamp with time zone NOT NULL,

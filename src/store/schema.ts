@@ -665,7 +665,7 @@ export const webhookEndpoints = pgTable(
 
 /**
  * One event to one endpoint: created once per (endpoint, event) by the fan-out job, with the body frozen
- * at that moment so every attempt sends the same event. `jobId` is the job currently in charge of the
+ * at that moment so every attempt sends the same bytes. `jobId` is the job currently in charge of the
  * next attempt: a job that is no longer in charge (superseded by a redelivery) does nothing.
  */
 export const webhookDeliveries = pgTable(
@@ -677,7 +677,8 @@ export const webhookDeliveries = pgTable(
       .references(() => webhookEndpoints.id),
     eventId: text('event_id').notNull(),
     eventType: text('event_type').notNull(),
-    payload: jsonb('payload').notNull(),
+    /** The exact JSON sent (text, not jsonb, so every attempt sends the same bytes). */
+    body: text('body').notNull(),
     status: text('status', { enum: ['pending', 'succeeded', 'failed', 'canceled'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     /** Retries stop once the next one would fall later than this plus the retry window. */
