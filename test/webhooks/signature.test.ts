@@ -16,6 +16,13 @@ describe('webhook signature', () => {
     expect(expected).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('matches the documented test vector (computed with openssl, independently of this code)', () => {
+    const vector = '{"id":"evt_1","type":"customer.created"}';
+    const hex = '9e2b81043ee2bda5ee529e40a28a421cd5b4b283b678f2131094e6aff9062195';
+    expect(computeSignature('whsec_example', 1772323200, vector)).toBe(hex);
+    expect(verifySignature(vector, `t=1772323200,v1=${hex}`, 'whsec_example', { now: new Date(1772323200_000) }).valid).toBe(true);
+  });
+
   it('verifies its own signature and refuses a changed body or another secret', () => {
     const header = signatureHeader([secret], at, body);
     expect(verifySignature(body, header, secret, { now: at })).toEqual({ valid: true, timestamp: t });
