@@ -245,6 +245,31 @@ describeDb('webhook delivery', (database) => {
     expect(got.json().previous_secret_expires_at).toBeNull();
   });
 
+  it('keeps only the start of a large response body', async () => {
+    s = await scene(database());
+    const ep = await s.endpoint();
+    s.receiver.behave({ status: 200, body: 'x'.repeat(3_000_000) });
+    await s.w.customer();
+    await s.w.runJobs();
+    const [d] = await s.deliveries(ep.id);
+    expect(d).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect((await s.attempts(d!.id))[0]!.responseExcerpt).toBe('x'.repeat(1_000));
+  });
+
+  it('computes no entitlements when no endpoint takes customer.entitlements_updated', async () => {
+    s = await scene(database());
+    await s.endpoint({ enabled_events: ['subscription.created'] });
+    const { subscribe } = await import('../../src/billing/subscriptions/index.js');
+    const cus = await s.w.customer();
+    await subscribe(s.w.ctx, cus.id, { items: [{ product: 'product_analytics', plan: 'paid' }] });
+    await s.w.runJobs();
+    expect(s.receiver.requests.map((r) => JSON.parse(r.body).type)).toEqual(['subscription.created']);
+    expect(await s.w.events(cus.id, 'customer.entitlements_updated')).toEqual([]);
+    const body = JSON.parse(s.receiver.requests[0]!.body);
+    expect(body.data).toMatchObject({ object: 'subscription', customer: cus.id, interval: 'month', items: [{ product: 'product_analytics', plan: 'paid' }] });
+    expect(s.receiver.requests[0]!.body).not.toContain('catalog_version');
+  });
+
   it('announces customer.entitlements_updated when features change, not when they stay the same', async () => {
     s = await scene(database());
     await s.endpoint({ enabled_events: ['customer.entitlements_updated'] });

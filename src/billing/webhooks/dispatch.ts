@@ -58,13 +58,15 @@ export async function fanOutEvent(ctx: ServiceContext, eventId: string): Promise
     const c = withDb(ctx, tx);
     const [event] = await tx.select().from(events).where(eq(events.id, eventId));
     if (!event || event.instanceId === null) return 0;
-    if (ENTITLEMENT_TRIGGERS.has(event.type) && event.customerId) await announceEntitlements(c, event.instanceId, event.customerId, event.id);
-    const endpoints = (
-      await tx
-        .select()
-        .from(webhookEndpoints)
-        .where(and(eq(webhookEndpoints.instanceId, event.instanceId), eq(webhookEndpoints.status, 'enabled'), isNull(webhookEndpoints.deletedAt)))
-    ).filter((e) => endpointWants(e, event.type));
+    const live = await tx
+      .select()
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.instanceId, event.instanceId), eq(webhookEndpoints.status, 'enabled'), isNull(webhookEndpoints.deletedAt)));
+    // Only worth computing features when some endpoint would receive the announcement.
+    if (ENTITLEMENT_TRIGGERS.has(event.type) && event.customerId && live.some((e) => endpointWants(e, 'customer.entitlements_updated'))) {
+      await announceEntitlements(c, event.instanceId, event.customerId, event.id);
+    }
+    const endpoints = live.filter((e) => endpointWants(e, event.type));
     if (endpoints.length === 0) return 0;
     const externalId = event.customerId ? ((await tx.select({ externalId: customers.externalId }).from(customers).where(eq(customers.id, event.customerId)))[0]?.externalId ?? null) : null;
     const body = toPublicEvent(event, externalId);
@@ -141,23 +143,49 @@ export async function postWebhook(url: string, body: string, eventId: string, se
     const res = await fetch(url, {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/json', 'user-agent': 'Tally-Webhooks/1', [EVENT_ID_HEADER]: eventId, [SIGNATURE_HEADER]: signatureHeader(secrets, at, body) },
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Tally-Webhooks/1',
+        // A fresh connection per attempt: reusing an idle keep-alive socket races the receiver closing it,
+        // which would fail an attempt the receiver never saw.
+        connection: 'close',
+        [EVENT_ID_HEADER]: eventId,
+        [SIGNATURE_HEADER]: signatureHeader(secrets, at, body),
+      },
       // A redirect is not a success: the receiver should be configured with its final URL.
       redirect: 'manual',
       signal,
     });
-    let text: string | null = null;
-    try {
-      text = (await res.text()).slice(0, RESPONSE_EXCERPT_CHARS);
-    } catch {
-      // The status is what counts; a body cut off by the timeout is just not kept.
-    }
+    const text = await readExcerpt(res);
     const ok = res.status >= 200 && res.status < 300;
     return { ok, statusCode: res.status, error: ok ? null : `HTTP ${res.status}`, responseExcerpt: text, durationMs: Math.round(performance.now() - started) };
   } catch (e) {
     const timedOut = signal.aborted;
     const message = timedOut ? `timed out after ${timeoutMs} ms` : describeFetchError(e);
     return { ok: false, statusCode: null, error: message, responseExcerpt: null, durationMs: Math.round(performance.now() - started) };
+  }
+}
+
+/**
+ * The start of the response body, reading no more than needed: a receiver answering with a huge (or endless)
+ * body must not fill the worker's memory. Null when the body could not be read (e.g. cut off by the timeout).
+ */
+async function readExcerpt(res: Response): Promise<string | null> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < RESPONSE_EXCERPT_CHARS) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    return text.slice(0, RESPONSE_EXCERPT_CHARS);
+  } catch {
+    return text === '' ? null : text.slice(0, RESPONSE_EXCERPT_CHARS);
+  } finally {
+    await reader.cancel().catch(() => undefined);
   }
 }
 
