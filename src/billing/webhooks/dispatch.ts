@@ -66,7 +66,8 @@ export async function fanOutEvent(ctx: ServiceContext, eventId: string): Promise
     if (ENTITLEMENT_TRIGGERS.has(event.type) && event.customerId && live.some((e) => endpointWants(e, 'customer.entitlements_updated'))) {
       await announceEntitlements(c, event.instanceId, event.customerId, event.id);
     }
-    const endpoints = live.filter((e) => endpointWants(e, event.type));
+    // An endpoint gets the events recorded since it was created, not ones queued before it existed.
+    const endpoints = live.filter((e) => endpointWants(e, event.type) && e.createdAt <= event.createdAt);
     if (endpoints.length === 0) return 0;
     const externalId = event.customerId ? ((await tx.select({ externalId: customers.externalId }).from(customers).where(eq(customers.id, event.customerId)))[0]?.externalId ?? null) : null;
     const body = toPublicEvent(event, externalId);
