@@ -79,6 +79,35 @@ describeDb('webhook delivery', (database) => {
     expect(s.receiver.requests.map((r) => JSON.parse(r.body).data.id)).toEqual([mine.id]);
   });
 
+  it('an endpoint gets the events recorded after it was created, and again once re-enabled', async () => {
+    s = await scene(database());
+    const early = await s.endpoint();
+    await s.w.customer(); // recorded now; its fan-out has not run yet
+    s.w.clock.advance(1_000);
+    const { startReceiver } = await import('./receiver.js');
+    const late = await startReceiver();
+    try {
+      const lateEp = await s.endpoint({ url: late.url });
+      await s.w.runJobs();
+      expect(s.receiver.requests).toHaveLength(1);
+      expect(late.requests).toHaveLength(0);
+      const off = await s.app.inject({ method: 'POST', url: `${s.base}/${lateEp.id}`, headers: s.owner, payload: { status: 'disabled', reason: 'maintenance' } });
+      expect(off.statusCode).toBe(200);
+      await s.w.customer();
+      await s.w.runJobs();
+      expect(late.requests).toHaveLength(0);
+      const on = await s.app.inject({ method: 'POST', url: `${s.base}/${lateEp.id}`, headers: s.owner, payload: { status: 'enabled', reason: 'back' } });
+      expect(on.json().status).toBe('enabled');
+      const third = await s.w.customer();
+      await s.w.runJobs();
+      expect(late.requests.map((r) => JSON.parse(r.body).data.id)).toEqual([third.id]);
+      expect(s.receiver.requests).toHaveLength(3);
+      expect((await s.deliveries(early.id)).every((d) => d.status === 'succeeded')).toBe(true);
+    } finally {
+      await late.close();
+    }
+  });
+
   it('a disabled endpoint gets nothing, and disabling drops its pending retries', async () => {
     s = await scene(database());
     const ep = await s.endpoint();
