@@ -30,6 +30,7 @@ import { invoiceRoutes } from './routes/invoices.js';
 import { usageRoutes } from './routes/usage.js';
 import { adminSubscriptionRoutes, subscriptionRoutes } from './routes/subscriptions.js';
 import { upcomingInvoiceRoutes } from './routes/upcoming-invoice.js';
+import { adminWebhookRoutes, webhookRoutes } from './routes/webhook-endpoints.js';
 import { minorToJson } from '../core/money/index.js';
 
 /** The admin UI as `npm run build` leaves it, relative to this source file. */
@@ -117,6 +118,8 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   const seller = deps.seller ?? readSellerDetails({});
   await app.register(invoiceRoutes, { ...routeDeps, seller });
   await app.register(adminInvoiceRoutes, { ...routeDeps, seller });
+  await app.register(webhookRoutes, routeDeps);
+  await app.register(adminWebhookRoutes, routeDeps);
 
   installAdminUi(app, deps.adminUiDir ?? ADMIN_UI_DIR);
 

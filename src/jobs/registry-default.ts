@@ -12,6 +12,8 @@ import {
 } from '../billing/subscriptions/jobs.js';
 import { LIMITS_EVALUATE_JOB, LIMITS_PERIOD_JOB, limitsEvaluateJob, limitsPeriodJob } from '../billing/limits/jobs.js';
 import { CLOSE_PERIOD_JOB, closePeriodJob, closePeriodsBatch, OPEN_PERIOD_JOB, openPeriodJob } from '../billing/invoicing/index.js';
+import { deliverJob, fanOutJob } from '../billing/webhooks/dispatch.js';
+import { WEBHOOK_DELIVER_JOB, WEBHOOK_FAN_OUT_JOB } from '../billing/webhooks/job-kinds.js';
 
 const HOUR_MS = 60 * 60 * 1_000;
 /** Idempotency keys are honoured for 24 hours, as at Stripe. */
@@ -45,5 +47,8 @@ export function buildJobRegistry(): JobRegistry {
       // Invoicing: each closed period once, after the grace period (R17); first-period fees in advance.
       .register(CLOSE_PERIOD_JOB, closePeriodJob, { batch: { handler: closePeriodsBatch, max: CLOSE_BATCH } })
       .register(OPEN_PERIOD_JOB, openPeriodJob)
+      // Outbound webhooks: each recorded event fanned out to the endpoints that want it, then delivered.
+      .register(WEBHOOK_FAN_OUT_JOB, fanOutJob)
+      .register(WEBHOOK_DELIVER_JOB, deliverJob)
   );
 }

@@ -33,6 +33,7 @@ export const ID_PREFIXES = {
   catalogVersion: 'cv',
   schedule: 'sched',
   webhookEndpoint: 'we',
+  webhookDelivery: 'whd',
   request: 'req',
 } as const;
 

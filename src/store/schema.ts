@@ -633,3 +633,92 @@ export const staffSessions = pgTable(
   },
   (t) => [index('staff_sessions_staff_idx').on(t.staffId)],
 );
+
+// ── Outbound webhooks ────────────────────────────────────────────────────────────────────────────────
+/**
+ * Where an instance wants its events POSTed. The signing secret must be readable to sign with, so it is
+ * stored as is (unlike API keys) and shown to the caller only when created or rotated. After a rotation
+ * the previous secret keeps signing too until `previousSecretExpiresAt`, so receivers can switch over.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id),
+    url: text('url').notNull(),
+    description: text('description'),
+    /** Public event types this endpoint receives; `['*']` for all. */
+    enabledEvents: jsonb('enabled_events').notNull(),
+    status: text('status', { enum: ['enabled', 'disabled'] }).notNull(),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: ts('previous_secret_expires_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    /** Deleted endpoints are kept (with their deliveries) but no longer listed or sent to. */
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [index('webhook_endpoints_instance_idx').on(t.instanceId)],
+);
+
+/**
+ * One event to one endpoint: created once per (endpoint, event) by the fan-out job, with the body frozen
+ * at that moment so every attempt sends the same bytes. `jobId` is the job currently in charge of the
+ * next attempt: a job that is no longer in charge (superseded by a redelivery) does nothing.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    /** The exact JSON sent (text, not jsonb, so every attempt sends the same bytes). */
+    body: text('body').notNull(),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed', 'canceled'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** Retries stop once the next one would fall later than this plus the retry window. */
+    retryFrom: ts('retry_from').notNull(),
+    nextAttemptAt: ts('next_attempt_at'),
+    jobId: text('job_id'),
+    lastAttemptAt: ts('last_attempt_at'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    completedAt: ts('completed_at'),
+  },
+  (t) => [uniqueIndex('webhook_deliveries_endpoint_event_idx').on(t.endpointId, t.eventId), index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.id)],
+);
+
+/** Each recorded HTTP attempt of a delivery (an attempt whose worker died before recording it is not here). */
+export const webhookDeliveryAttempts = pgTable(
+  'webhook_delivery_attempts',
+  {
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id),
+    attempt: integer('attempt').notNull(),
+    at: ts('at').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    /** The start of the response body, for debugging a receiver. */
+    responseExcerpt: text('response_excerpt'),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.attempt] })],
+);
+
+/**
+ * The features last announced for a customer in `customer.entitlements_updated`, so the event is sent
+ * only when what the customer may use actually changed.
+ */
+export const webhookEntitlementStates = pgTable('webhook_entitlement_states', {
+  customerId: text('customer_id').primaryKey(),
+  features: jsonb('features').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
