@@ -26,6 +26,8 @@ import { usageRoutes } from './routes/usage.js';
 import { adminSubscriptionRoutes, subscriptionRoutes } from './routes/subscriptions.js';
 import { upcomingInvoiceRoutes } from './routes/upcoming-invoice.js';
 import { minorToJson } from '../core/money/index.js';
+import { manualPayments, type Payments } from '../billing/providers/select.js';
+import { paymentRoutes, stripeWebhookRoutes } from './routes/payments.js';
 
 export interface HttpDeps {
   database: Database;
@@ -36,6 +38,8 @@ export interface HttpDeps {
   seller?: SellerDetails;
   /** Which staff actions need approval (TALLY_APPROVALS); credits only when absent. */
   approvals?: ApprovalPolicy;
+  /** The payment provider (and Stripe's webhook secret); the manual provider when absent. */
+  payments?: Payments;
 }
 
 /** Amounts are bigint inside Tally; on the wire they are JSON integers (minor units), as at the provider. */
@@ -105,6 +109,9 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   const seller = deps.seller ?? readSellerDetails({});
   await app.register(invoiceRoutes, { ...routeDeps, seller });
   await app.register(adminInvoiceRoutes, { ...routeDeps, seller });
+  const payments = deps.payments ?? manualPayments();
+  await app.register(paymentRoutes, { ...routeDeps, payments });
+  await app.register(stripeWebhookRoutes, { ...routeDeps, payments });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -11,13 +11,23 @@ import {
 } from '../billing/subscriptions/jobs.js';
 import { LIMITS_EVALUATE_JOB, LIMITS_PERIOD_JOB, limitsEvaluateJob, limitsPeriodJob } from '../billing/limits/jobs.js';
 import { CLOSE_PERIOD_JOB, closePeriodJob, OPEN_PERIOD_JOB, openPeriodJob } from '../billing/invoicing/index.js';
+import { ManualProvider } from '../billing/providers/manual.js';
+import { PROCESS_WEBHOOK_JOB, PUSH_INVOICE_JOB, SEND_INVOICE_JOB } from '../billing/providers/job-kinds.js';
+import { providerJobHandlers } from '../billing/providers/jobs.js';
+import type { PaymentProvider } from '../billing/providers/types.js';
 
 const HOUR_MS = 60 * 60 * 1_000;
 /** Idempotency keys are honoured for 24 hours, as at Stripe. */
 const IDEMPOTENCY_KEY_TTL_MS = 24 * HOUR_MS;
 
+export interface JobRegistryDeps {
+  /** The payment provider the provider jobs talk to (default: the manual provider). */
+  provider?: PaymentProvider;
+}
+
 /** Every job kind Tally runs. Add new kinds here; `tally serve` and `tally worker` both use this. */
-export function buildJobRegistry(): JobRegistry {
+export function buildJobRegistry(deps: JobRegistryDeps = {}): JobRegistry {
+  const provider = providerJobHandlers(deps.provider ?? new ManualProvider());
   return (
     new JobRegistry()
       // Does nothing: for checking that a worker is alive and for tests.
@@ -40,5 +50,9 @@ export function buildJobRegistry(): JobRegistry {
       // Invoicing: each closed period once, after the grace period (R17); first-period fees in advance.
       .register(CLOSE_PERIOD_JOB, closePeriodJob)
       .register(OPEN_PERIOD_JOB, openPeriodJob)
+      // Payment provider: mirror finalized invoices and follow their transitions; emails; webhooks in.
+      .register(PUSH_INVOICE_JOB, provider.push)
+      .register(SEND_INVOICE_JOB, provider.send)
+      .register(PROCESS_WEBHOOK_JOB, provider.webhook)
   );
 }

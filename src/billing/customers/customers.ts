@@ -148,6 +148,12 @@ export async function findCustomerByExternalId(ctx: ServiceContext, instanceId: 
   return row ? toCustomer(row) : null;
 }
 
+/** The Tally customer linked to a provider customer (R16), if any. */
+export async function findCustomerByProviderId(ctx: ServiceContext, providerCustomerId: string): Promise<Customer | null> {
+  const [row] = await ctx.db.select().from(customers).where(eq(customers.providerCustomerId, providerCustomerId));
+  return row ? toCustomer(row) : null;
+}
+
 export interface UpdateCustomerInput {
   name?: string | null;
   billingEmail?: string | null;
