@@ -163,10 +163,11 @@ export class StripeProvider implements PaymentProvider {
    * A customer already at Stripe gets a billing portal session to change payment methods and billing details.
    */
   async billingSetupLink(c: ProviderCustomerInput, returnUrl: string): Promise<BillingSetupLink> {
-    const requestKey = `tally:${c.tallyCustomerId}:billing-setup:${this.clock.now().getTime()}`;
+    // One session per request moment and content: a retry replays it, a different request gets its own.
+    const requestKey = (params: object) => `tally:${c.tallyCustomerId}:billing-setup:${this.clock.now().getTime()}:${digest(params)}`;
     if (c.providerCustomerId !== null) {
       const params: Stripe.BillingPortal.SessionCreateParams = { customer: c.providerCustomerId, return_url: returnUrl };
-      const session = await this.client.call('POST /v1/billing_portal/sessions', requestKey, (o) => this.stripe.billingPortal.sessions.create(params, o));
+      const session = await this.client.call('POST /v1/billing_portal/sessions', requestKey(params), (o) => this.stripe.billingPortal.sessions.create(params, o));
       // A portal session has no expiry on the object; Stripe lets its URL be used once, shortly after creation.
       return { url: session.url, provider: 'stripe', expiresAt: null };
     }
@@ -181,7 +182,7 @@ export class StripeProvider implements PaymentProvider {
       success_url: returnUrl,
       cancel_url: returnUrl,
     };
-    const session = await this.client.call('POST /v1/checkout/sessions', requestKey, (o) => this.stripe.checkout.sessions.create(params, o));
+    const session = await this.client.call('POST /v1/checkout/sessions', requestKey(params), (o) => this.stripe.checkout.sessions.create(params, o));
     if (!session.url) throw new Error(`Stripe returned checkout session ${session.id} without a URL`);
     return { url: session.url, provider: 'stripe', expiresAt: new Date(session.expires_at * 1000) };
   }
