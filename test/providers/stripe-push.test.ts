@@ -2,9 +2,9 @@ import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { addBalanceTransaction } from '../../src/billing/balance/balance.js';
 import { getCustomer } from '../../src/billing/customers/customers.js';
-import { createDraftInvoice, finalizeInvoice, getInvoice, sendInvoice, voidInvoice } from '../../src/billing/invoices/index.js';
+import { createDraftInvoice, finalizeInvoice, getInvoice, markInvoicePaid, markUncollectible, sendInvoice, voidInvoice } from '../../src/billing/invoices/index.js';
 import { PUSH_INVOICE_JOB } from '../../src/billing/providers/job-kinds.js';
-import { pushInvoiceToProvider } from '../../src/billing/providers/push.js';
+import { invoiceMirror, pushInvoiceToProvider } from '../../src/billing/providers/push.js';
 import { setUpProviderCustomer } from '../../src/billing/providers/setup.js';
 import { invoiceLines } from '../../src/store/schema.js';
 import { describeDb } from '../support/db.js';
@@ -205,5 +205,40 @@ describeDb('Stripe provider: customers and invoice pushes', (database) => {
     expect(w.emulator.objects.invoices).toHaveLength(1);
     expect(w.emulator.objects.invoiceItems).toHaveLength(3);
     expect(w.emulator.objects.invoices[0]?.total).toBe(600);
+  });
+
+  it("follows Tally's own transitions at Stripe: a wire recorded by staff is paid out of band, a void is voided", async () => {
+    const w = world();
+    const c = await stripeCustomer(w);
+    const mk = async () => finalizeInvoice(w.system, (await createDraftInvoice(w.system, { customerId: c.id, collectionMethod: 'send_invoice', lines: [custom('Fee', '5000')] })).id);
+    const wired = await mk();
+    const voided = await mk();
+    const written = await mk();
+    await w.runJobs();
+    await markInvoicePaid(w.staff, wired.id, { reference: 'WIRE-9' }, { reason: 'wire arrived' });
+    await voidInvoice(w.staff, voided.id, { reason: 'duplicate' });
+    await markUncollectible(w.staff, written.id, { reason: 'company closed' });
+    await w.runJobs();
+    const status = async (id: string) => (await w.stripe.invoices.retrieve((await getInvoice(w.system, id)).providerInvoiceId as string)).status;
+    expect([await status(wired.id), await status(voided.id), await status(written.id)]).toEqual(['paid', 'void', 'uncollectible']);
+    const pay = w.emulator.requests.find((r) => r.path.endsWith('/pay'));
+    expect(pay?.params).toMatchObject({ paid_out_of_band: 'true' });
+  });
+
+  it('finds the Stripe invoice a crashed run created but never recorded (by its tally_invoice_id), instead of creating another', async () => {
+    const w = world();
+    const c = await stripeCustomer(w);
+    const inv = await finalizeInvoice(w.system, (await createDraftInvoice(w.system, { customerId: c.id, lines: [custom('Seats', '1500', '2')] })).id);
+    const mirror = invoiceMirror(inv, c.providerCustomerId as string);
+    // The process dies right after Stripe created the invoice, before Tally stored its ID.
+    await expect(w.provider.pushInvoice(mirror, { known: null, remember: () => Promise.reject(new Error('killed')) })).rejects.toThrow('killed');
+    expect(w.emulator.objects.invoices).toHaveLength(1);
+    // A day later Stripe has forgotten the idempotency keys: only the metadata can tell.
+    w.clock.advance(25 * 3600 * 1000);
+    const outcome = await pushInvoiceToProvider(w.system, w.provider, inv.id);
+    expect(outcome).toMatchObject({ outcome: 'in_step', providerStatus: 'open' });
+    expect(w.emulator.objects.invoices).toHaveLength(1);
+    expect(w.emulator.objects.invoiceItems).toHaveLength(1);
+    expect((await getInvoice(w.system, inv.id)).providerInvoiceId).toBe(w.emulator.objects.invoices[0]?.id);
   });
 });
