@@ -60,5 +60,6 @@ describe('tally sync --customer (CLI)', () => {
     const after = await stripe.customers.retrieve(linked.providerCustomerId as string);
     expect(after.deleted ? null : after.email).toBe('ap@initech.test');
     await expect(syncCommand({}, env)).rejects.toMatchObject({ code: 'customer_required' });
-  });
+    // A fresh PGlite data directory is migrated from scratch: slow on a busy machine.
+  }, 120_000);
 });
