@@ -97,8 +97,11 @@ export function useStripeWorld(database: () => Database, start = '2031-03-01T10:
     w?.emulator.reset();
   });
   afterAll(async () => {
-    await w?.app.close();
+    // Deliveries first: a webhook in flight to a closing Tally would hold both servers open.
+    w?.emulator.clearWebhookTarget();
+    await w?.emulator.flushWebhooks();
     await w?.emulator.close();
+    await w?.app.close();
   });
   return () => {
     if (!w) throw new Error('world not ready');

@@ -77,6 +77,8 @@ describeDb('manual provider (no Stripe configured)', (database) => {
     const sync = await app.inject({ method: 'POST', url: '/admin/v1/customers/sync', headers: admin.headers, payload: { customer_ids: [acme.id], reason: 'x' } });
     expect(sync.statusCode).toBe(409);
     expect(sync.json().error.code).toBe('provider_manual');
+    const setup = await app.inject({ method: 'POST', url: `/admin/v1/customers/${acme.id}/provider-customer`, headers: admin.headers, payload: { reason: 'x' } });
+    expect(setup.json().error).toMatchObject({ code: 'provider_manual' });
     const hook = await app.inject({ method: 'POST', url: '/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' }, payload: '{}' });
     expect(hook.statusCode).toBe(404);
   });

@@ -1,7 +1,7 @@
 /** Billing setup (R16): the link a customer follows to give the provider a payment method, or staff doing it. */
 import { recordAudit } from '../audit/record-audit.js';
 import type { Justification, ServiceContext } from '../context.js';
-import { getCustomer, lockCustomer, updateCustomer, type Customer } from '../customers/customers.js';
+import { getCustomer, updateCustomer, type Customer } from '../customers/customers.js';
 import { invalid } from '../../shared/errors.js';
 import { providerCustomerInput } from './push.js';
 import type { BillingSetupLink, PaymentProvider } from './types.js';
@@ -33,7 +33,6 @@ export async function setUpProviderCustomer(ctx: ServiceContext, provider: Payme
   if (provider.name === 'manual') throw invalid('provider_manual', 'No payment provider is configured (STRIPE_SECRET_KEY): with the manual provider there is no customer to create.', 'provider');
   const before = await getCustomer(ctx, customerId);
   const providerId = await provider.ensureCustomer(await providerCustomerInput(ctx, before));
-  await lockCustomer(ctx, customerId);
   const after = await updateCustomer(ctx, customerId, { providerCustomerId: providerId }, why.reason || why.ticket ? why : { reason: 'set up at the payment provider' });
   await enqueueUnpushed(ctx, customerId);
   if (ctx.actor.type !== 'staff') {
