@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseApprovalPolicy, type ApprovalPolicy } from '../billing/approvals/policy.js';
 import type { SellerDetails } from '../billing/invoices/pdf-view.js';
+import { readPaymentSettings, type PaymentSettings } from '../billing/providers/settings.js';
 import { checkPassword } from '../billing/staff/staff.js';
 import { invalid } from '../shared/errors.js';
 
@@ -25,6 +26,8 @@ export interface Settings {
   seller: SellerDetails;
   /** Which staff actions need a second person's approval (TALLY_APPROVALS; credits always). */
   approvals: ApprovalPolicy;
+  /** Stripe when STRIPE_SECRET_KEY is set (with STRIPE_WEBHOOK_SECRET), else the manual provider. */
+  payments: PaymentSettings;
 }
 
 function readGraceMinutes(raw: string | undefined): number {
@@ -56,6 +59,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     invoiceGraceMinutes: readGraceMinutes(env.TALLY_INVOICE_GRACE_MINUTES),
     seller: readSellerDetails(env),
     approvals: parseApprovalPolicy(env.TALLY_APPROVALS),
+    payments: readPaymentSettings(env),
   };
 }
 

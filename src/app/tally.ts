@@ -6,6 +6,7 @@ import { activateCatalogConfig, type CatalogVersion } from '../billing/catalog/c
 import { systemActor } from '../billing/context.js';
 import { formatConfigErrors, type ConfigError } from '../core/catalog/index.js';
 import { setInvoiceGraceMs } from '../billing/invoicing/job-kinds.js';
+import { createPayments } from '../billing/providers/select.js';
 import { buildServer } from '../http/server.js';
 import { buildJobRegistry } from '../jobs/registry-default.js';
 import { startWorker } from '../jobs/worker.js';
@@ -54,7 +55,9 @@ export async function startTally(settings: Settings, clock: Clock, logger: Logge
   try {
     const loaded = await loadConfigFile(database, clock, settings.configPath);
     logger.info({ version: loaded.version.id, hash: loaded.version.hash.slice(0, 12), changed: loaded.changed }, `billing config ${settings.configPath}`);
-    app = await buildServer({ database, clock, logger, version: VERSION, seller: settings.seller, approvals: settings.approvals });
+    const payments = createPayments(settings.payments, clock);
+    logger.info({ provider: payments.provider.name }, `payment provider: ${payments.provider.name}`);
+    app = await buildServer({ database, clock, logger, version: VERSION, seller: settings.seller, approvals: settings.approvals, payments });
     const address = await app.listen({ host: settings.host, port: settings.port });
     // After listen succeeded: secrets shown once must not be created by a start that then fails (port taken).
     const firstRun = await bootstrapIfEmpty({ db: database.db, clock, actor: systemActor('bootstrap') }, { adminPassword: settings.adminPassword });
@@ -62,7 +65,7 @@ export async function startTally(settings: Settings, clock: Clock, logger: Logge
     if (firstRun) logger.info({ instance: firstRun.instance.id, key: firstRun.instanceKey.id, owner: firstRun.owner.id }, 'first run: created the demo instance, its key and the owner account');
     // The worker runs in the serving process: on PGlite it is the only process there can be (the lock),
     // on PostgreSQL `tally worker` processes may run beside it.
-    const worker = settings.runWorker ? startWorker({ database, clock, registry: buildJobRegistry(), logger }) : null;
+    const worker = settings.runWorker ? startWorker({ database, clock, registry: buildJobRegistry({ provider: payments.provider }), logger }) : null;
     const finalApp = app;
     let closing: Promise<void> | null = null;
     return {

@@ -81,6 +81,16 @@ program
     process.exitCode = await (await import('./commands/simulate.js')).simulateCommand(scenario, opts);
   });
 
+program
+  .command('sync')
+  .description('sync customers with the payment provider (R22): fix what Tally owns, print the drift left (exit 2 when there is some)')
+  .option('--customer <id>', 'a customer ID (repeat for several)', (v: string, all: string[] = []) => [...all, v])
+  .option('--reason <text>', 'why, for the audit log')
+  .option('--json', 'print the report as JSON')
+  .action(async (opts: { customer?: string[]; reason?: string; json?: boolean }) => {
+    process.exitCode = await (await import('./commands/sync.js')).syncCommand(opts);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

@@ -41,6 +41,7 @@ export const CustomerJson = z
     currency: z.string().describe('Lower-case ISO 4217 code'),
     metadata: z.record(z.string(), z.string()),
     provider_customer_id: z.string().nullable().describe('Set once billing details are set up at the provider'),
+    billing_setup_at: Timestamp.nullable().describe('When a payment method was set up at the provider (checkout completed)'),
     free_trial_until: Timestamp.nullable(),
     created: Timestamp,
   })
@@ -59,6 +60,7 @@ export function customerJson(c: Customer): z.infer<typeof CustomerJson> {
     currency: c.currency.toLowerCase(),
     metadata: c.metadata,
     provider_customer_id: c.providerCustomerId,
+    billing_setup_at: nullableTimestamp(c.billingSetupAt),
     free_trial_until: nullableTimestamp(c.freeTrialUntil),
     created: timestamp(c.createdAt),
   };

@@ -32,6 +32,8 @@ import { adminSubscriptionRoutes, subscriptionRoutes } from './routes/subscripti
 import { upcomingInvoiceRoutes } from './routes/upcoming-invoice.js';
 import { adminWebhookRoutes, webhookRoutes } from './routes/webhook-endpoints.js';
 import { minorToJson } from '../core/money/index.js';
+import { manualPayments, type Payments } from '../billing/providers/select.js';
+import { paymentRoutes, stripeWebhookRoutes } from './routes/payments.js';
 
 /** The admin UI as `npm run build` leaves it, relative to this source file. */
 export const ADMIN_UI_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -47,6 +49,8 @@ export interface HttpDeps {
   approvals?: ApprovalPolicy;
   /** Where the built admin UI is (web/dist); /admin serves it, or says how to build it when missing. */
   adminUiDir?: string;
+  /** The payment provider (and Stripe's webhook secret); the manual provider when absent. */
+  payments?: Payments;
 }
 
 /** Amounts are bigint inside Tally; on the wire they are JSON integers (minor units), as at the provider. */
@@ -122,6 +126,9 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(adminWebhookRoutes, routeDeps);
 
   installAdminUi(app, deps.adminUiDir ?? ADMIN_UI_DIR);
+  const payments = deps.payments ?? manualPayments();
+  await app.register(paymentRoutes, { ...routeDeps, payments });
+  await app.register(stripeWebhookRoutes, { ...routeDeps, payments });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerApiDocsRoute(app);

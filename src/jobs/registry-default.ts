@@ -14,6 +14,10 @@ import { LIMITS_EVALUATE_JOB, LIMITS_PERIOD_JOB, limitsEvaluateJob, limitsPeriod
 import { CLOSE_PERIOD_JOB, closePeriodJob, closePeriodsBatch, OPEN_PERIOD_JOB, openPeriodJob } from '../billing/invoicing/index.js';
 import { deliverJob, fanOutJob } from '../billing/webhooks/dispatch.js';
 import { WEBHOOK_DELIVER_JOB, WEBHOOK_FAN_OUT_JOB } from '../billing/webhooks/job-kinds.js';
+import { ManualProvider } from '../billing/providers/manual.js';
+import { PROCESS_WEBHOOK_JOB, PUSH_INVOICE_JOB, SEND_INVOICE_JOB } from '../billing/providers/job-kinds.js';
+import { providerJobHandlers } from '../billing/providers/jobs.js';
+import type { PaymentProvider } from '../billing/providers/types.js';
 
 const HOUR_MS = 60 * 60 * 1_000;
 /** Idempotency keys are honoured for 24 hours, as at Stripe. */
@@ -23,8 +27,14 @@ const IDEMPOTENCY_KEY_TTL_MS = 24 * HOUR_MS;
 const ROLL_OVER_BATCH = 500;
 const CLOSE_BATCH = 200;
 
+export interface JobRegistryDeps {
+  /** The payment provider the provider jobs talk to (default: the manual provider). */
+  provider?: PaymentProvider;
+}
+
 /** Every job kind Tally runs. Add new kinds here; `tally serve` and `tally worker` both use this. */
-export function buildJobRegistry(): JobRegistry {
+export function buildJobRegistry(deps: JobRegistryDeps = {}): JobRegistry {
+  const provider = providerJobHandlers(deps.provider ?? new ManualProvider());
   return (
     new JobRegistry()
       // Does nothing: for checking that a worker is alive and for tests.
@@ -50,5 +60,9 @@ export function buildJobRegistry(): JobRegistry {
       // Outbound webhooks: each recorded event fanned out to the endpoints that want it, then delivered.
       .register(WEBHOOK_FAN_OUT_JOB, fanOutJob)
       .register(WEBHOOK_DELIVER_JOB, deliverJob)
+      // Payment provider: mirror finalized invoices and follow their transitions; emails; webhooks in.
+      .register(PUSH_INVOICE_JOB, provider.push)
+      .register(SEND_INVOICE_JOB, provider.send)
+      .register(PROCESS_WEBHOOK_JOB, provider.webhook)
   );
 }

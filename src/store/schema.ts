@@ -120,6 +120,8 @@ export const customers = pgTable(
     metadata: jsonb('metadata').notNull().default({}),
     /** Set only once billing details are set up at the provider (R16). */
     providerCustomerId: text('provider_customer_id').unique(),
+    /** When the customer finished setting up a payment method at the provider (checkout completed). */
+    billingSetupAt: ts('billing_setup_at'),
     /** Premium features until this instant (R9). */
     freeTrialUntil: ts('free_trial_until'),
     /** Staff override of the plan per product (R8): `{product_key: plan_key}`. */
@@ -722,3 +724,23 @@ export const webhookEntitlementStates = pgTable('webhook_entitlement_states', {
   features: jsonb('features').notNull(),
   updatedAt: ts('updated_at').notNull(),
 });
+// ── Payment provider ─────────────────────────────────────────────────────────────────────────────────
+/**
+ * Webhook events received from the payment provider, keyed by the provider's own event ID: a redelivered
+ * event hits the primary key and is not processed twice. `processedAt` is set in the transaction that
+ * applied the event's effects.
+ */
+export const providerWebhookEvents = pgTable(
+  'provider_webhook_events',
+  {
+    id: text('id').primaryKey(),
+    provider: text('provider').notNull(),
+    type: text('type').notNull(),
+    payload: jsonb('payload').notNull(),
+    receivedAt: ts('received_at').notNull(),
+    processedAt: ts('processed_at'),
+    /** What processing did (`invoice_paid`, `ignored`, …), for support. */
+    outcome: text('outcome'),
+  },
+  (t) => [index('provider_webhook_events_received_idx').on(t.receivedAt)],
+);

@@ -47,6 +47,7 @@ describeDb('instance API: customers', (database) => {
       currency: 'usd',
       metadata: { plan_source: 'signup' },
       provider_customer_id: null, // R16: not at the provider until billing details are set up
+      billing_setup_at: null,
       free_trial_until: null,
       created: '2026-05-01T12:00:00.000Z',
     });

@@ -22,7 +22,7 @@ describe('tally worker', () => {
     });
     expect(running).not.toBeNull();
     const { worker, database, stop } = running!;
-    expect(out).toMatch(/^Tally worker \S+ is running \(PGlite at .*inproc; kinds: [^)]*\bnoop, prune_idempotency_keys\b[^)]*\)\n$/);
+    expect(out).toMatch(/^Tally worker \S+ is running \(PGlite at .*inproc; kinds: [^)]*\bnoop\b[^)]*\bprune_idempotency_keys\b[^)]*\)\n$/);
     expect(existsSync(join(dataDir, 'tally.lock'))).toBe(true);
 
     const { id } = await enqueueJob(ctxOf(database.db, systemClock), { kind: 'noop', payload: {} });

@@ -33,6 +33,8 @@ export interface Customer {
   currency: string;
   metadata: Record<string, string>;
   providerCustomerId: string | null;
+  /** When a payment method was set up at the provider (null: not yet, or the manual provider). */
+  billingSetupAt: Date | null;
   freeTrialUntil: Date | null;
   planOverrides: Record<string, string>;
   revision: number;
@@ -54,6 +56,7 @@ export function toCustomer(r: CustomerRow): Customer {
     currency: r.currency,
     metadata: (r.metadata as Record<string, string>) ?? {},
     providerCustomerId: r.providerCustomerId,
+    billingSetupAt: r.billingSetupAt,
     freeTrialUntil: r.freeTrialUntil,
     planOverrides: (r.planOverrides as Record<string, string>) ?? {},
     revision: r.revision,
@@ -160,6 +163,12 @@ export async function findCustomerByExternalId(ctx: ServiceContext, instanceId: 
   return row ? toCustomer(row) : null;
 }
 
+/** The Tally customer linked to a provider customer (R16), if any. */
+export async function findCustomerByProviderId(ctx: ServiceContext, providerCustomerId: string): Promise<Customer | null> {
+  const [row] = await ctx.db.select().from(customers).where(eq(customers.providerCustomerId, providerCustomerId));
+  return row ? toCustomer(row) : null;
+}
+
 export interface UpdateCustomerInput {
   name?: string | null;
   billingEmail?: string | null;
@@ -167,6 +176,7 @@ export interface UpdateCustomerInput {
   taxIds?: TaxId[];
   metadata?: Record<string, string>;
   providerCustomerId?: string | null;
+  billingSetupAt?: Date | null;
 }
 
 /** Updates identity and billing details; audited when staff do it (with their reason). */
@@ -182,6 +192,7 @@ export async function updateCustomer(ctx: ServiceContext, id: string, patch: Upd
   if (patch.taxIds !== undefined) set.taxIds = patch.taxIds;
   if (patch.metadata !== undefined) set.metadata = patch.metadata;
   if (patch.providerCustomerId !== undefined) set.providerCustomerId = patch.providerCustomerId;
+  if (patch.billingSetupAt !== undefined) set.billingSetupAt = patch.billingSetupAt;
   let row: CustomerRow | undefined;
   try {
     [row] = await ctx.db.update(customers).set(set).where(eq(customers.id, id)).returning();

@@ -2,10 +2,11 @@
  * Period invoices, issued in bulk: a period close makes and finalizes one invoice per subscription at
  * once, so it writes them finalized in a few statements for a whole batch of customers instead of a
  * draft-then-finalize round per invoice. The outcome is the one createDraftInvoice + finalizeInvoice give:
- * the same totals, number, balance ledger rows and events, in the same order per invoice.
+ * the same totals, number, balance ledger rows, events and provider push, in the same order per invoice.
  */
 import { inArray } from 'drizzle-orm';
 import { totalInvoice, type DraftLine, type InvoiceTotals } from '../../core/invoicing/index.js';
+import { enqueueJobs } from '../../jobs/enqueue.js';
 import { newId } from '../../shared/ids.js';
 import { bulkInsert } from '../../store/bulk-insert.js';
 import { instances, invoiceLines, invoices } from '../../store/schema.js';
@@ -16,6 +17,7 @@ import { recordEvents, type EventInput } from '../events/record-event.js';
 import { checkDiscount, collectionSettings, draftTotals, finalizedFields, lineValues, totalsValues } from './internal.js';
 import { encodeDiscount, invoiceSnapshot, type InvoiceDiscount, type InvoiceRow } from './model.js';
 import { invoicePrefix, takeInvoiceNumbers } from './numbering.js';
+import { providerPushJob } from './provider-link.js';
 
 export interface PeriodInvoice {
   /** Locked by the caller for the whole transaction; each customer at most once per call. */
@@ -100,6 +102,11 @@ export async function issuePeriodInvoices(ctx: ServiceContext, list: readonly Pe
   await recordEvents(
     ctx,
     rows.flatMap((row) => [event('invoice.finalized', row), ...(row.status === 'paid' ? [event('invoice.paid', row, { paid_out_of_band: false, reason: 'nothing_due' })] : [])]),
+  );
+  // Customers at the provider (R16) get each new invoice mirrored there, as finalizeInvoice does it.
+  await enqueueJobs(
+    ctx,
+    planned.filter((x) => x.p.customer.providerCustomerId).map((x) => providerPushJob(x.id, 'finalized')),
   );
   return planned.map((x) => x.id);
 }

@@ -12,6 +12,7 @@ import { getInstance } from '../instances/instances.js';
 import { auditIfStaff, finalizedFields, lineRowsOf, loadInvoice, lockInvoiceRow, requireStatus } from './internal.js';
 import { decodeDiscount, invoiceLabel, invoiceSnapshot, toLine, type Invoice, type InvoiceRow } from './model.js';
 import { invoicePrefix, takeInvoiceNumber } from './numbering.js';
+import { followAtProvider } from './provider-link.js';
 
 /**
  * The invoice lifecycle: draft → open → paid | void | uncollectible, and uncollectible → paid | void.
@@ -71,6 +72,7 @@ export async function finalizeInvoice(ctx: ServiceContext, invoiceId: string, wh
     const after = await updateRow(c, row.id, finalizedFields(totals, number, now, row.collectionMethod, row.dueDate, row.daysUntilDue));
     await event(c, 'invoice.finalized', after);
     if (after.status === 'paid') await event(c, 'invoice.paid', after, { paid_out_of_band: false, reason: 'nothing_due' });
+    await followAtProvider(c, after, 'finalized');
     await auditIfStaff(c, 'invoice.finalize', after, invoiceSnapshot(row), invoiceSnapshot(after), why, 'finalized after review');
     return loadInvoice(tx, after);
   });
@@ -101,6 +103,7 @@ export async function markInvoicePaid(ctx: ServiceContext, invoiceId: string, pa
     requireStatus(row, ['open', 'uncollectible'], 'pay');
     const after = await updateRow(c, row.id, { status: 'paid', amountPaid: row.amountDue, paidAt, paymentReference: reference });
     await event(c, 'invoice.paid', after, { paid_out_of_band: true });
+    await followAtProvider(c, after, 'paid');
     await auditIfStaff(c, 'invoice.pay', after, invoiceSnapshot(row), invoiceSnapshot(after), why, `payment recorded (reference ${reference})`);
     return loadInvoice(tx, after);
   });
@@ -129,6 +132,7 @@ export async function voidInvoice(ctx: ServiceContext, invoiceId: string, why: J
     }
     const after = await updateRow(c, row.id, { status: 'void', voidedAt: c.clock.now() });
     await event(c, 'invoice.voided', after);
+    await followAtProvider(c, after, 'void');
     await auditIfStaff(c, 'invoice.void', after, invoiceSnapshot(row), invoiceSnapshot(after), why, 'voided');
     return loadInvoice(tx, after);
   });
@@ -143,6 +147,7 @@ export async function markUncollectible(ctx: ServiceContext, invoiceId: string, 
     requireStatus(row, ['open'], 'mark_uncollectible');
     const after = await updateRow(c, row.id, { status: 'uncollectible', markedUncollectibleAt: c.clock.now() });
     await event(c, 'invoice.marked_uncollectible', after);
+    await followAtProvider(c, after, 'uncollectible');
     await auditIfStaff(c, 'invoice.mark_uncollectible', after, invoiceSnapshot(row), invoiceSnapshot(after), why, 'marked uncollectible');
     return loadInvoice(tx, after);
   });
@@ -166,6 +171,7 @@ export async function sendInvoice(ctx: ServiceContext, invoiceId: string, why: J
     }
     const after = await updateRow(c, row.id, { sentAt: c.clock.now() });
     await event(c, 'invoice.sent', after, { to: customer.billingEmail });
+    await followAtProvider(c, after, 'sent');
     await auditIfStaff(c, 'invoice.send', after, null, { ...invoiceSnapshot(after), to: customer.billingEmail }, why, 'sent to the customer');
     return loadInvoice(tx, after);
   });

@@ -1,6 +1,7 @@
 import { createLogger } from '../../app/logger.js';
 import { openStore } from '../../app/open-store.js';
 import { readSettings } from '../../app/settings.js';
+import { createPayments } from '../../billing/providers/select.js';
 import { buildJobRegistry } from '../../jobs/registry-default.js';
 import { startWorker, type RunningWorker } from '../../jobs/worker.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
@@ -36,7 +37,7 @@ export async function workerCommand(options: WorkerCommandOptions = {}): Promise
     logger.flush?.();
     return null;
   }
-  const registry = buildJobRegistry();
+  const registry = buildJobRegistry({ provider: createPayments(settings.payments, clock).provider });
   const worker = startWorker({ database, clock, registry, logger });
   let stopping: Promise<void> | null = null;
   const stop = () =>

@@ -216,12 +216,15 @@ export const adminInvoiceRoutes: FastifyPluginAsyncZod<InvoiceRouteDeps> = async
   transition('void', 'Void an open or uncollectible invoice; applied credit returns to the balance (billing_admin; needs a reason or ticket)', voidInvoice);
   transition('mark_uncollectible', 'Write off an open invoice as uncollectible (billing_admin; needs a reason or ticket)', markUncollectible);
 
+  // `pay` mirrors Stripe's endpoint name; `mark-paid` is the same action under the name staff look for.
+  for (const action of ['pay', 'mark-paid'] as const) {
   app.post(
-    '/admin/v1/invoices/:id/pay',
+    `/admin/v1/invoices/:id/${action}`,
     {
       config: { minRole: 'billing_admin' },
       schema: {
         summary: 'Record a payment received outside Tally, e.g. a bank transfer (billing_admin)',
+        description: 'The manual provider\'s way of recording payments; with Stripe, the invoice is also marked paid out of band there. Audited.',
         tags: ['admin', 'invoices'],
         security,
         params: IdParams,
@@ -239,4 +242,5 @@ export const adminInvoiceRoutes: FastifyPluginAsyncZod<InvoiceRouteDeps> = async
       return run(req, (ctx) => markInvoicePaid(ctx, req.params.id, { reference, paidAt }, { reason, ticket }));
     },
   );
+  }
 };
