@@ -10,6 +10,7 @@ import {
   trialExpiryJob,
 } from '../billing/subscriptions/jobs.js';
 import { LIMITS_EVALUATE_JOB, LIMITS_PERIOD_JOB, limitsEvaluateJob, limitsPeriodJob } from '../billing/limits/jobs.js';
+import { CONTRACT_GO_LIVE_JOB, contractGoLiveJob } from '../billing/contracts/contracts.js';
 import { CLOSE_PERIOD_JOB, closePeriodJob, OPEN_PERIOD_JOB, openPeriodJob } from '../billing/invoicing/index.js';
 
 const HOUR_MS = 60 * 60 * 1_000;
@@ -40,5 +41,7 @@ export function buildJobRegistry(): JobRegistry {
       // Invoicing: each closed period once, after the grace period (R17); first-period fees in advance.
       .register(CLOSE_PERIOD_JOB, closePeriodJob)
       .register(OPEN_PERIOD_JOB, openPeriodJob)
+      // Contracts: at the start, the subscription is linked and the up-front invoice finalized and sent (R19).
+      .register(CONTRACT_GO_LIVE_JOB, contractGoLiveJob)
   );
 }

@@ -11,6 +11,7 @@ import { catalogOfVersion } from '../catalog/catalog-versions.js';
 import { withDb, type ServiceContext } from '../context.js';
 import { lockCustomer } from '../customers/customers.js';
 import { createDraftInvoice, finalizeInvoice, getInvoice, type Invoice } from '../invoices/index.js';
+import { ratingPrice } from '../pricing/customer-prices.js';
 import { itemsAtPeriodEnd, itemsInForce, type SubscriptionItem } from '../subscriptions/index.js';
 import { usageForPeriod } from '../usage/read-usage.js';
 import { invoiceDiscountFor, recordInvoiceCouponUse } from './discount-lookup.js';
@@ -35,12 +36,14 @@ function productLabel(catalog: Catalog, price: Price): { name: string; unit: str
 export async function usageLines(ctx: ServiceContext, customerId: string, currency: string, items: SubscriptionItem[], start: Date, end: Date): Promise<DraftLine[]> {
   const out: DraftLine[] = [];
   for (const item of items) {
-    const m = item.price.metered;
-    if (!m) continue;
+    if (!item.price.metered) continue;
+    // A customer's own price (contract overage rates, R19) in force at the period start replaces the catalog's.
+    const price = await ratingPrice(ctx.db, customerId, item.price, start);
+    const m = price.metered!;
     const qty = await usageForPeriod(ctx, customerId, m.metric, m.aggregation, start, ceilDay(end));
     const catalog = await catalogOfVersion(ctx.db, item.catalogVersionId);
-    const { name, unit } = productLabel(catalog, item.price);
-    out.push(...linesFromRating({ price: item.price, productName: name, unit, rating: ratePrice(item.price.scheme, qty, currency), period: { start, end }, source: 'usage' }));
+    const { name, unit } = productLabel(catalog, price);
+    out.push(...linesFromRating({ price, productName: name, unit, rating: ratePrice(price.scheme, qty, currency), period: { start, end }, source: 'usage' }));
   }
   return out;
 }

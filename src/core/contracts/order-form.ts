@@ -314,7 +314,8 @@ function minorUnits(p: Problems, value: Decimal, path: string, exponent: number)
   return minor.toInteger();
 }
 
-function overage(p: Problems, raw: unknown, path: string, exponent: number, currencies: Map<string, string>): OverageTier[] | null {
+/** Overage tiers with amounts still in MAJOR units; the caller scales them once the currency is known. */
+function overage(p: Problems, raw: unknown, path: string, currencies: Map<string, string>): OverageTier[] | null {
   if (raw === undefined || raw === null || raw === '') return null;
   if (!Array.isArray(raw) || raw.length === 0) {
     p.add(path, 'invalid_overage', `${path} must be a list of tiers ({up_to, unit_amount}), the last one up_to: inf.`);
@@ -351,8 +352,7 @@ function overage(p: Problems, raw: unknown, path: string, exponent: number, curr
       broken = true;
       return;
     }
-    // Rates are written in major units per unit ($0.000045); Tally keeps minor units with 12 places.
-    tiers.push({ upTo, unitAmount: unit.mulInt(10n ** BigInt(exponent)), flatAmount: flat.mulInt(10n ** BigInt(exponent)) });
+    tiers.push({ upTo, unitAmount: unit, flatAmount: flat });
   });
   return broken ? null : tiers;
 }
@@ -387,7 +387,7 @@ export function validateOrderForm(raw: unknown): OrderFormResult {
   else {
     // Currency symbols decide the currency when the form does not name one; exponents follow.
     const seen = new Set<string>();
-    const pending: { path: string; product: string | null; plan: string | null; upFront: Decimal | null; rawOverage: unknown }[] = [];
+    const pending: { path: string; product: string | null; plan: string | null; upFront: Decimal | null; tiers: OverageTier[] | null }[] = [];
     rawProducts.forEach((entry: unknown, i) => {
       const path = keyed ? `products.${(entry as { product: string }).product}` : `products.${i}`;
       if (!isObject(entry)) return p.add(path, 'invalid_product', `${path} must be {product, up_front, overage}.`);
@@ -397,20 +397,27 @@ export function validateOrderForm(raw: unknown): OrderFormResult {
       if (product !== null) seen.add(product);
       const plan = text(p, entry.plan, `${path}.plan`, false, 100);
       const upFront = entry.up_front === undefined ? (p.add(`${path}.up_front`, 'required', `${path}.up_front is required (the amount paid up front, e.g. $60,000).`), null) : number(p, entry.up_front, `${path}.up_front`, written);
-      pending.push({ path, product, plan, upFront, rawOverage: entry.overage });
+      const tiers = overage(p, entry.overage, `${path}.overage`, written);
+      pending.push({ path, product, plan, upFront, tiers });
     });
-    const symbols = new Set(written.values());
+    // The currency: as the form names it, else the one every amount is written in. Amounts in another
+    // currency are problems, each at its own field; nothing is converted.
+    const symbols = [...new Set(written.values())];
     if (currency === null) {
-      if (symbols.size === 1) currency = [...symbols][0]!;
-      else if (symbols.size === 0) p.add('currency', 'required', 'currency is required when no amount carries a currency symbol.');
+      if (symbols.length === 1) currency = symbols[0]!;
+      else if (symbols.length === 0) p.add('currency', 'required', 'currency is required when no amount carries a currency symbol.');
     }
-    for (const [path, c] of written) if (currency !== null && c !== currency) p.add(path, 'mixed_currencies', `${path} is in ${c}, the contract in ${currency}.`);
+    const reference = currency ?? symbols[0] ?? null;
+    const firstPath = [...written].find(([, c]) => c === reference)?.[0];
+    for (const [path, c] of written) {
+      if (reference !== null && c !== reference) p.add(path, 'mixed_currencies', `${path} is in ${c}, but ${currency !== null && raw.currency !== undefined ? `the contract is in ${reference}` : `${firstPath ?? 'another amount'} is in ${reference}`}.`);
+    }
     const exponent = currency !== null ? currencyExponent(currency) : 2;
+    // Rates are written in major units per unit ($0.000045); Tally keeps decimal minor units (12 places).
+    const toMinor = (d: Decimal) => d.mulInt(10n ** BigInt(exponent));
     for (const e of pending) {
-      const tierCurrencies = new Map<string, string>();
-      const tiers = overage(p, e.rawOverage, `${e.path}.overage`, exponent, tierCurrencies);
-      for (const [path, c] of tierCurrencies) if (currency !== null && c !== currency) p.add(path, 'mixed_currencies', `${path} is in ${c}, the contract in ${currency}.`);
       const upFront = e.upFront === null ? null : minorUnits(p, e.upFront, `${e.path}.up_front`, exponent);
+      const tiers = e.tiers?.map((t) => ({ upTo: t.upTo, unitAmount: toMinor(t.unitAmount), flatAmount: toMinor(t.flatAmount) })) ?? null;
       if (e.product !== null && upFront !== null) products.push({ product: e.product, plan: e.plan, upFront, overage: tiers });
     }
     if (products.length > 0 && products.every((x) => x.upFront === 0n)) p.add('products', 'nothing_up_front', 'Every included product has a zero up-front amount; an annual contract bills something up front.');
