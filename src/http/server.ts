@@ -14,6 +14,7 @@ import { installIdempotency } from './idempotency.js';
 import { adminApprovalRoutes } from './routes/admin-approvals.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminBillingRoutes, billingRoutes } from './routes/billing.js';
+import { adminContractRoutes } from './routes/admin-contracts.js';
 import { adminCustomerRoutes } from './routes/admin-customers.js';
 import { adminInstanceRoutes } from './routes/admin-instances.js';
 import { adminInvoiceRoutes } from './routes/admin-invoices.js';
@@ -22,6 +23,7 @@ import { adminCouponRoutes, couponRoutes } from './routes/coupons.js';
 import { customerRoutes } from './routes/customers.js';
 import { healthRoutes } from './routes/health.js';
 import { invoiceRoutes } from './routes/invoices.js';
+import { licenseRoutes } from './routes/licenses.js';
 import { usageRoutes } from './routes/usage.js';
 import { adminSubscriptionRoutes, subscriptionRoutes } from './routes/subscriptions.js';
 import { upcomingInvoiceRoutes } from './routes/upcoming-invoice.js';
@@ -105,6 +107,8 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   const seller = deps.seller ?? readSellerDetails({});
   await app.register(invoiceRoutes, { ...routeDeps, seller });
   await app.register(adminInvoiceRoutes, { ...routeDeps, seller });
+  await app.register(adminContractRoutes, routeDeps);
+  await app.register(licenseRoutes, routeDeps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
