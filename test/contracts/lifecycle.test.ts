@@ -23,6 +23,7 @@ describeDb('contracts from order forms', (database) => {
 
     // Review: staff pick the customer's billing contact among the signers.
     await expect(updateContract(w.staff, imported.id, { 'customer.contact_email': 'ap@acme.example' })).rejects.toMatchObject({ code: 'reason_required' });
+    await expect(updateContract(w.staff, imported.id, { '__proto__.x': 1 }, why)).rejects.toMatchObject({ code: 'invalid_field_path', param: 'set.__proto__.x' });
     const fixed = await updateContract(w.staff, imported.id, { 'customer.contact_email': 'ap@acme.example' }, { reason: 'AP handles invoices', ticket: 'OPS-42' });
     expect(fixed.problems).toEqual([]);
     expect(fixed.form).toMatchObject({ customer: { contact_email: 'ap@acme.example' } });

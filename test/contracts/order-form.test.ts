@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { amortize } from '../../src/core/contracts/amortization.js';
-import { parseOrderForm, type OrderForm } from '../../src/core/contracts/order-form.js';
+import { parseOrderForm, setPath, type OrderForm } from '../../src/core/contracts/order-form.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/order-forms/${name}`, import.meta.url), 'utf8');
 
@@ -100,6 +100,24 @@ describe('order forms', () => {
       ['customer.contact_email', 'contact_not_a_signer'],
       ['products.0.up_front', 'too_many_decimal_places'],
     ]);
+  });
+});
+
+describe('order form field paths', () => {
+  it('set creates lists for numeric segments, removes with undefined, and never touches a prototype', () => {
+    const o: Record<string, unknown> = {};
+    setPath(o, 'products.0.overage.1.up_to', 'inf');
+    expect(o).toEqual({ products: [{ overage: [undefined, { up_to: 'inf' }] }] });
+    setPath(o, 'products.0', undefined);
+    expect(o).toEqual({ products: [] });
+    expect(() => setPath(o, '__proto__.polluted', 1)).toThrow(RangeError);
+    expect(() => setPath(o, 'a.constructor.prototype', 1)).toThrow(RangeError);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('a new customer needs a two-letter country code', () => {
+    const r = parseOrderForm(fixture('acme-annual.csv').replace('customer.address.country,US', 'customer.address.country,USA'), 'csv');
+    expect(r.ok ? [] : r.problems.map((p) => [p.path, p.code])).toEqual([['customer.address.country', 'invalid_country']]);
   });
 });
 

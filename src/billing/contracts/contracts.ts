@@ -14,7 +14,7 @@
 import { and, desc, eq, lt, ne } from 'drizzle-orm';
 import { findPlan, findProduct, type Catalog } from '../../core/catalog/index.js';
 import { amortize, type AmortizationSlice } from '../../core/contracts/amortization.js';
-import { getPath, orderFormJson, readOrderFormText, setPath, validateOrderForm, type FormProblem, type OrderForm, type OrderFormFormat } from '../../core/contracts/order-form.js';
+import { getPath, orderFormJson, UNSAFE_SEGMENTS, readOrderFormText, setPath, validateOrderForm, type FormProblem, type OrderForm, type OrderFormFormat } from '../../core/contracts/order-form.js';
 import type { DraftLine } from '../../core/invoicing/index.js';
 import { Decimal } from '../../core/money/decimal.js';
 import { addInterval } from '../../core/periods/calendar.js';
@@ -224,7 +224,7 @@ export async function updateContract(ctx: ServiceContext, id: string, set: Recor
   const paths = Object.keys(set);
   if (paths.length === 0) throw invalid('nothing_to_update', 'Give at least one field to set.', 'set');
   for (const path of paths) {
-    if (!/^[a-z_][a-z0-9_]*(\.([a-z_][a-z0-9_]*|\d+))*$/i.test(path)) throw invalid('invalid_field_path', `'${path}' is not a field path (e.g. customer.contact_email, products.0.up_front).`, `set.${path}`);
+    if (!/^[a-z_][a-z0-9_]*(\.([a-z_][a-z0-9_]*|\d+))*$/i.test(path) || path.split('.').some((s) => UNSAFE_SEGMENTS.has(s))) throw invalid('invalid_field_path', `'${path}' is not a field path (e.g. customer.contact_email, products.0.up_front).`, `set.${path}`);
   }
   return inTransaction(ctx.db, async (tx) => {
     const c = withDb(ctx, tx);

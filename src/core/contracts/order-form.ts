@@ -105,7 +105,7 @@ function csvToObject(rows: string[][]): { ok: true; raw: unknown } | { ok: false
   rows.slice(1).forEach((row, i) => {
     if (row.every((c) => c.trim() === '')) return;
     const path = (row[0] ?? '').trim();
-    if (!/^[a-z_][a-z0-9_]*(\.([a-z_][a-z0-9_]*|\d+))*$/i.test(path) || row.length > 2) {
+    if (!/^[a-z_][a-z0-9_]*(\.([a-z_][a-z0-9_]*|\d+))*$/i.test(path) || path.split('.').some((p) => UNSAFE_SEGMENTS.has(p)) || row.length > 2) {
       problems.push({ path: `row ${i + 2}`, code: 'invalid_csv_row', message: `Row ${i + 2} must be 'field,value' with a dotted field path; got '${row.join(',')}'.` });
       return;
     }
@@ -118,6 +118,8 @@ function csvToObject(rows: string[][]): { ok: true; raw: unknown } | { ok: false
 /** Sets `a.b.0.c` on a nested object, creating objects (or lists for numeric segments) on the way. */
 export function setPath(root: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
+  // A path comes from a person or a file: it must never reach an object's prototype.
+  if (parts.some((p) => UNSAFE_SEGMENTS.has(p))) throw new RangeError(`unsafe field path '${path}'`);
   let cur: Record<string, unknown> | unknown[] = root;
   parts.forEach((part, i) => {
     const key: string | number = /^\d+$/.test(part) ? Number(part) : part;
@@ -139,6 +141,8 @@ export function setPath(root: Record<string, unknown>, path: string, value: unkn
     cur = next as Record<string, unknown> | unknown[];
   });
 }
+
+export const UNSAFE_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Reads `a.b.0.c` from a nested object (undefined when absent). */
 export function getPath(root: unknown, path: string): unknown {
@@ -286,6 +290,8 @@ function customer(p: Problems, raw: unknown): FormCustomer | null {
     }
     if (!address.line1) p.add('customer.address.line1', 'required', 'customer.address.line1 is required.');
     if (!address.country) p.add('customer.address.country', 'required', 'customer.address.country is required.');
+    else if (!/^[A-Za-z]{2}$/.test(address.country)) p.add('customer.address.country', 'invalid_country', `customer.address.country must be a two-letter ISO 3166-1 code (US, DE); got '${address.country}'.`);
+    else address.country = address.country.toUpperCase();
   }
   const taxIds: { type: string; value: string }[] = [];
   const rawTax = raw.tax_ids ?? (raw.tax_id === undefined ? [] : [raw.tax_id]);
