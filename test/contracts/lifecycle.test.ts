@@ -197,6 +197,9 @@ describeDb('contracts from order forms', (database) => {
     expect(c.problems[0]!.message).toContain('ends at 50000000 but tier 0 of \'product_analytics\' ends at 60000000');
     const fixed = await updateContract(w.staff, c.id, { 'products.1.overage.0.up_to': '60 million', 'products.2': null }, why);
     expect(fixed.problems).toEqual([]);
+    // An add-on left on catalog tiers while its product gets custom ones would break R7 as well.
+    const dropped = await updateContract(w.staff, c.id, { 'products.1.overage': null }, why);
+    expect(dropped.problems.map((p) => [p.path, p.code])).toEqual([['products.1.overage', 'addon_tiers_mismatch']]);
   });
 
   it('create is one transaction: when the schedule cannot be made, nothing is left behind', async () => {

@@ -92,6 +92,10 @@ async function storeProblems(ctx: ServiceContext, form: OrderForm, catalog: Cata
     const metered = meteredTieredPrice(catalog, p.product, plan, form.currency);
     if (!metered) add(`${path}.plan`, 'plan_not_metered', `Plan '${plan}' of '${p.product}' has no metered tiered price in ${form.currency}: the subscription meters overage with one.`);
     // R7: an add-on's tier boundaries must equal its product's (the product's custom tiers if the form sets them).
+    const parentInForm = product.addonOf ? form.products[indexOf.get(product.addonOf) ?? -1] : undefined;
+    if (!p.overage && parentInForm?.overage) {
+      add(`${path}.overage`, 'addon_tiers_mismatch', `'${p.product}' is an add-on of '${product.addonOf}', which gets custom tiers here; give the add-on custom overage rates with the same tier boundaries (R7).`);
+    }
     if (p.overage && product.addonOf) {
       const parentIndex = indexOf.get(product.addonOf);
       const parent = parentIndex !== undefined ? form.products[parentIndex]! : null;
