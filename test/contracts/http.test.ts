@@ -86,6 +86,17 @@ describeDb('contracts admin API', (database) => {
     });
     expect(json.statusCode).toBe(201);
     expect(json.json()).toMatchObject({ problems: [], form: { term_years: 2, products: [{ up_front: 2_400_000 }] } });
+    const keyed = await app.inject({
+      method: 'POST',
+      url: '/admin/v1/contracts',
+      headers: admin.headers,
+      payload: { order_form: { quote: 'Q-K', start_date: '2026-03-01', term_years: 1, customer: { instance: 'us', external_id: 'org_json' }, products: { nope: { up_front: '1k' }, feature_flags: '$5k' } }, reason: 'x' },
+    });
+    // Listed as a mapping by product key: problems name the key; org_json is not a customer yet.
+    expect(keyed.json().problems.map((p: { path: string; code: string }) => [p.path, p.code])).toEqual([
+      ['products.nope.product', 'unknown_product'],
+      ['customer.external_id', 'unknown_customer'],
+    ]);
     const missing = await app.inject({ method: 'POST', url: '/admin/v1/contracts', headers: admin.headers, payload: { text: 'quote: Q', reason: 'x' } });
     expect(missing.json().error).toMatchObject({ code: 'format_required', param: 'format' });
   });

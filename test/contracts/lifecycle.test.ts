@@ -174,6 +174,16 @@ describeDb('contracts from order forms', (database) => {
     expect(csv).toBe(`month,contract,currency,amount_minor\n2029-05,${created.id},USD,277777\n2029-06,${created.id},USD,277806\n`);
   });
 
+  it('unknown products are reported together with the form\'s own problems', async () => {
+    const w = await contractWorld(database().db, '2026-01-10T09:00:00Z');
+    const c = await importContract(w.staff, { raw: { quote: 'Q-9', start_date: '2026-02-01', term_years: 1, customer: { id: 'cus_x' }, products: [{ product: 'nope', up_front: '1,5' }, { product: 'session_replay', plan: 'gold', up_front: '$1k' }] }, format: 'json' }, why);
+    expect(c.problems.map((p) => [p.path, p.code])).toEqual([
+      ['products.0.up_front', 'ambiguous_decimal_separator'],
+      ['products.0.product', 'unknown_product'],
+      ['products.1.plan', 'unknown_plan'],
+    ]);
+  });
+
   it('an add-on whose custom tiers differ from its product is a problem naming the tier (R7)', async () => {
     const w = await contractWorld(database().db, '2026-01-10T09:00:00Z');
     const customer = await w.customer();

@@ -79,12 +79,12 @@ function planFor(catalog: Catalog, product: string, plan: string | null): string
 }
 
 /** Problems that need the catalog and the database: unknown products/plans, R7 tiers, the customer. */
-async function storeProblems(ctx: ServiceContext, form: OrderForm, catalog: Catalog): Promise<FormProblem[]> {
+async function storeProblems(ctx: ServiceContext, form: OrderForm, catalog: Catalog, productPath: (i: number) => string): Promise<FormProblem[]> {
   const out: FormProblem[] = [];
   const add = (path: string, code: string, message: string) => out.push({ path, code, message });
   const indexOf = new Map(form.products.map((p, i) => [p.product, i]));
   form.products.forEach((p, i) => {
-    const path = `products.${i}`;
+    const path = productPath(i);
     const product = findProduct(catalog, p.product);
     if (!product) return add(`${path}.product`, 'unknown_product', `Unknown product '${p.product}' (products: ${[...catalog.products.keys()].join(', ')}).`);
     const plan = planFor(catalog, p.product, p.plan);
@@ -137,11 +137,37 @@ async function storeProblems(ctx: ServiceContext, form: OrderForm, catalog: Cata
   return out;
 }
 
+/** Unknown product and plan names in a raw form (used when the form has other problems too). */
+function catalogNameProblems(source: unknown, catalog: Catalog): FormProblem[] {
+  const out: FormProblem[] = [];
+  const products = (source as { products?: unknown } | null)?.products;
+  const entries: [string, unknown][] = Array.isArray(products)
+    ? products.map((p, i) => [`products.${i}`, p])
+    : typeof products === 'object' && products !== null
+      ? Object.entries(products).map(([k, v]) => [`products.${k}`, { ...(typeof v === 'object' && v !== null ? v : {}), product: k }])
+      : [];
+  for (const [path, entry] of entries) {
+    const e = (typeof entry === 'object' && entry !== null ? entry : {}) as { product?: unknown; plan?: unknown };
+    if (typeof e.product !== 'string' || !e.product.trim()) continue;
+    if (!findProduct(catalog, e.product.trim())) out.push({ path: `${path}.product`, code: 'unknown_product', message: `Unknown product '${e.product}' (products: ${[...catalog.products.keys()].join(', ')}).` });
+    else if (typeof e.plan === 'string' && e.plan.trim() && !findPlan(catalog, e.product.trim(), e.plan.trim())) out.push({ path: `${path}.plan`, code: 'unknown_plan', message: `Product '${e.product}' has no plan '${e.plan}'.` });
+  }
+  return out;
+}
+
 async function check(ctx: ServiceContext, source: unknown): Promise<{ form: OrderForm | null; problems: FormProblem[] }> {
   const result = validateOrderForm(source);
-  if (!result.ok) return { form: null, problems: [...result.problems] };
+  if (!result.ok) {
+    // Still name unknown products and plans now, so review sees them together with the form's own problems.
+    const { catalog } = await currentCatalogVersion(ctx.db);
+    const extra = catalogNameProblems(source, catalog).filter((x) => !result.problems.some((p) => p.path === x.path));
+    return { form: null, problems: [...result.problems, ...extra] };
+  }
   const { catalog } = await currentCatalogVersion(ctx.db);
-  const problems = await storeProblems(ctx, result.form, catalog);
+  // A form may list products as a mapping by key; problems then name `products.<key>` as the parser does.
+  const products = (source as { products?: unknown }).products;
+  const keyed = typeof products === 'object' && products !== null && !Array.isArray(products);
+  const problems = await storeProblems(ctx, result.form, catalog, (i) => (keyed ? `products.${result.form.products[i]!.product}` : `products.${i}`));
   return { form: problems.length ? null : result.form, problems };
 }
 

@@ -7,6 +7,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { currencyExponent, isKnownCurrency, normalizeCurrency } from '../money/currency.js';
+import { minorToJson } from '../money/money.js';
 import { Decimal } from '../money/decimal.js';
 import { parseDateOnly } from '../periods/date-only.js';
 import { parseHumanNumber } from './human-number.js';
@@ -465,7 +466,7 @@ export function orderFormJson(f: OrderForm): Record<string, unknown> {
     products: f.products.map((x) => ({
       product: x.product,
       plan: x.plan,
-      up_front: Number(x.upFront),
+      up_front: minorToJson(x.upFront),
       overage: x.overage?.map((t) => ({ up_to: t.upTo?.toString() ?? 'inf', unit_amount: t.unitAmount.toString(), flat_amount: t.flatAmount.toString() })) ?? null,
     })),
   };
