@@ -71,6 +71,56 @@ config
     process.exitCode = (await import('./commands/config-validate.js')).configValidateCommand(file);
   });
 
+const contracts = program.command('contracts').description('annual contracts from order forms');
+contracts
+  .command('import')
+  .argument('<file>', 'order form: YAML, JSON or field,value CSV')
+  .option('--format <format>', 'yaml, json or csv (default: from the file name)')
+  .option('--save', 'store it for review in the configured database (with catalog and customer checks)')
+  .description('read an order form; prints the parsed contract, or every problem with its field path (exit 1)')
+  .action(async (file: string, opts: { format?: string; save?: boolean }) => {
+    process.exitCode = await (await import('./commands/contracts.js')).contractsImportCommand(file, opts);
+  });
+
+program
+  .command('revenue')
+  .description('revenue schedules for finance')
+  .command('export')
+  .option('--from <month>', 'first month, YYYY-MM')
+  .option('--to <month>', 'last month, YYYY-MM')
+  .option('--by <grouping>', 'contract, customer or product', 'contract')
+  .option('--out <file>', 'write the CSV here instead of stdout')
+  .description('recognized revenue per month from the amortization schedules, as CSV (minor units)')
+  .action(async (opts: { from?: string; to?: string; by?: string; out?: string }) => {
+    process.exitCode = await (await import('./commands/contracts.js')).revenueExportCommand(opts);
+  });
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+const license = program.command('license').description('self-managed licenses (signed, verifiable offline)');
+license
+  .command('issue')
+  .requiredOption('--customer <id>', 'cus_…')
+  .requiredOption('--plan <plan>', 'e.g. enterprise')
+  .option('--feature <key>', 'a feature key; repeat for several', collect)
+  .option('--limit <name=n>', 'a limit, e.g. seats=10; repeat for several', collect)
+  .requiredOption('--starts <date>', 'YYYY-MM-DD or ISO date-time')
+  .requiredOption('--expires <date>', 'YYYY-MM-DD or ISO date-time')
+  .option('--out <file>', 'write the license file here instead of stdout')
+  .option('--reason <text>', 'for the audit log')
+  .description('issue a signed license file')
+  .action(async (opts: { customer: string; plan: string; feature?: string[]; limit?: string[]; starts: string; expires: string; out?: string; reason?: string }) => {
+    process.exitCode = await (await import('./commands/licenses.js')).licenseIssueCommand(opts);
+  });
+license
+  .command('verify')
+  .argument('<file>', 'a license file')
+  .requiredOption('--keys <url-or-file>', 'the public keys: a URL of GET /v1/license-keys or a saved copy (offline)')
+  .option('--at <instant>', 'check validity at this instant instead of now')
+  .description('verify a license file; exit 0 only when valid')
+  .action(async (file: string, opts: { keys: string; at?: string }) => {
+    process.exitCode = await (await import('./commands/licenses.js')).licenseVerifyCommand(file, opts);
+  });
+
 program
   .command('simulate')
   .argument('<scenario>', 'scenario YAML (see docs/simulation.md)')

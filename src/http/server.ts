@@ -18,6 +18,7 @@ import { adminCatalogRoutes } from './routes/admin-catalog.js';
 import { adminCustomerViewRoutes } from './routes/admin-customer-views.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminBillingRoutes, billingRoutes } from './routes/billing.js';
+import { adminContractRoutes } from './routes/admin-contracts.js';
 import { adminCustomerRoutes } from './routes/admin-customers.js';
 import { adminInstanceRoutes } from './routes/admin-instances.js';
 import { adminInvoiceRoutes } from './routes/admin-invoices.js';
@@ -27,6 +28,7 @@ import { adminCouponRoutes, couponRoutes } from './routes/coupons.js';
 import { customerRoutes } from './routes/customers.js';
 import { healthRoutes } from './routes/health.js';
 import { invoiceRoutes } from './routes/invoices.js';
+import { licenseRoutes } from './routes/licenses.js';
 import { usageRoutes } from './routes/usage.js';
 import { adminSubscriptionRoutes, subscriptionRoutes } from './routes/subscriptions.js';
 import { upcomingInvoiceRoutes } from './routes/upcoming-invoice.js';
@@ -129,6 +131,8 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   const payments = deps.payments ?? manualPayments();
   await app.register(paymentRoutes, { ...routeDeps, payments });
   await app.register(stripeWebhookRoutes, { ...routeDeps, payments });
+  await app.register(adminContractRoutes, routeDeps);
+  await app.register(licenseRoutes, routeDeps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerApiDocsRoute(app);

@@ -18,6 +18,7 @@ import { ManualProvider } from '../billing/providers/manual.js';
 import { PROCESS_WEBHOOK_JOB, PUSH_INVOICE_JOB, SEND_INVOICE_JOB } from '../billing/providers/job-kinds.js';
 import { providerJobHandlers } from '../billing/providers/jobs.js';
 import type { PaymentProvider } from '../billing/providers/types.js';
+import { CONTRACT_GO_LIVE_JOB, contractGoLiveJob } from '../billing/contracts/contracts.js';
 
 const HOUR_MS = 60 * 60 * 1_000;
 /** Idempotency keys are honoured for 24 hours, as at Stripe. */
@@ -64,5 +65,7 @@ export function buildJobRegistry(deps: JobRegistryDeps = {}): JobRegistry {
       .register(PUSH_INVOICE_JOB, provider.push)
       .register(SEND_INVOICE_JOB, provider.send)
       .register(PROCESS_WEBHOOK_JOB, provider.webhook)
+      // Contracts: at the start, the subscription is linked and the up-front invoice finalized and sent (R19).
+      .register(CONTRACT_GO_LIVE_JOB, contractGoLiveJob)
   );
 }

@@ -30,6 +30,8 @@ export const ID_PREFIXES = {
   audit: 'aud',
   contract: 'ctr',
   license: 'lic',
+  licenseKey: 'lk',
+  revenueSchedule: 'rsch',
   catalogVersion: 'cv',
   schedule: 'sched',
   webhookEndpoint: 'we',

@@ -744,3 +744,122 @@ export const providerWebhookEvents = pgTable(
   },
   (t) => [index('provider_webhook_events_received_idx').on(t.receivedAt)],
 );
+
+// ── Contracts (annual deals from order forms), per-customer prices, revenue schedules ────────────────
+/**
+ * An annual contract from an order form (R18–R20): imported into `review` (staff fix fields), `created`
+ * (draft invoice, custom prices, amortization and schedule made in one transaction), then `live`.
+ * `source` is the order form as read (what staff edit); `form` its validated JSON; `problems` what
+ * blocks creation.
+ */
+export const contracts = pgTable(
+  'contracts',
+  {
+    id: text('id').primaryKey(),
+    status: text('status', { enum: ['review', 'created', 'live'] }).notNull(),
+    format: text('format', { enum: ['yaml', 'json', 'csv'] }).notNull(),
+    source: jsonb('source').notNull(),
+    form: jsonb('form'),
+    problems: jsonb('problems').notNull().default([]),
+    quote: text('quote'),
+    customerId: text('customer_id'),
+    invoiceId: text('invoice_id'),
+    scheduleId: text('schedule_id'),
+    subscriptionId: text('subscription_id'),
+    /** When the up-front invoice is finalized and sent: the contract start (R18: drafted, reviewed, then sent). */
+    invoiceIssueAt: ts('invoice_issue_at'),
+    importedBy: text('imported_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    contractCreatedAt: ts('contract_created_at'),
+    liveAt: ts('live_at'),
+  },
+  (t) => [index('contracts_status_idx').on(t.status, t.createdAt), index('contracts_customer_idx').on(t.customerId)],
+);
+
+/**
+ * A customer's own price for a product (R7 bespoke prices, R19 custom overage rates): graduated tiers,
+ * metered, aggregated by maximum during the period. Period close rates the product's usage with it instead
+ * of the subscription item's catalog price while it is in force ([validFrom, validUntil)).
+ */
+export const customerPrices = pgTable(
+  'customer_prices',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    productKey: text('product_key').notNull(),
+    currency: text('currency').notNull(),
+    /** `[{up_to: "60000000"|null, unit_amount: "0.0045", flat_amount: "0"}]`, decimal minor units. */
+    tiers: jsonb('tiers').notNull(),
+    aggregation: text('aggregation', { enum: ['max', 'sum'] }).notNull(),
+    description: text('description').notNull(),
+    contractId: text('contract_id'),
+    validFrom: ts('valid_from').notNull(),
+    validUntil: ts('valid_until'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('customer_prices_customer_idx').on(t.customerId, t.productKey)],
+);
+
+/**
+ * The revenue schedule an up-front invoice carries (R20): one row per invoice line product plus one for
+ * the invoice total (`productKey` null), each with its monthly slices `[{month, start, end, amount}]`.
+ */
+export const revenueSchedules = pgTable(
+  'revenue_schedules',
+  {
+    id: text('id').primaryKey(),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    contractId: text('contract_id'),
+    customerId: text('customer_id').notNull(),
+    productKey: text('product_key'),
+    currency: text('currency').notNull(),
+    total: minor('total').notNull(),
+    startDate: ts('start_date').notNull(),
+    months: integer('months').notNull(),
+    slices: jsonb('slices').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('revenue_schedules_invoice_idx').on(t.invoiceId), index('revenue_schedules_contract_idx').on(t.contractId)],
+);
+
+// ── Self-managed licenses (R21) ──────────────────────────────────────────────────────────────────────
+/**
+ * Ed25519 signing keys. The newest key without `retiredAt` signs; rotation retires the previous one but
+ * keeps it published, so licenses it signed still verify. `privateKey` is PKCS#8 PEM, or AES-256-GCM
+ * ciphertext (`enc:v1:…`) when TALLY_SECRET_KEY is set.
+ */
+export const licenseKeys = pgTable('license_keys', {
+  kid: text('kid').primaryKey(),
+  publicKey: text('public_key').notNull(),
+  privateKey: text('private_key').notNull(),
+  createdAt: ts('created_at').notNull(),
+  retiredAt: ts('retired_at'),
+});
+
+export const licenses = pgTable(
+  'licenses',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    kid: text('kid')
+      .notNull()
+      .references(() => licenseKeys.kid),
+    plan: text('plan').notNull(),
+    payload: jsonb('payload').notNull(),
+    /** The license file exactly as issued. */
+    file: jsonb('file').notNull(),
+    startsAt: ts('starts_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    issuedAt: ts('issued_at').notNull(),
+    issuedBy: text('issued_by').notNull(),
+    contractId: text('contract_id'),
+  },
+  (t) => [index('licenses_customer_idx').on(t.customerId, t.issuedAt)],
+);

@@ -15,6 +15,7 @@ import { issuePeriodInvoices, type PeriodInvoice } from '../invoices/issue.js';
 import { inForceAt, itemsInForce, itemsOfSubscriptions, pricingPeriodEnding, type SubscriptionItem, type SubscriptionRow } from '../subscriptions/index.js';
 import { usageForPeriods, usageNeedKey, type UsageNeed } from '../usage/read-usage.js';
 import { invoiceDiscountFor, invoiceDiscountsFor, recordInvoiceCouponUse } from './discount-lookup.js';
+import { customerPricesInForce, ratingPriceFrom, type CustomerPrice } from '../pricing/customer-prices.js';
 
 const DAY = 86_400_000;
 /** Usage is kept per UTC day; a period cut short mid-day (cancel now) reads that day whole. */
@@ -77,8 +78,18 @@ function feeLinesFrom(currency: string, items: readonly SubscriptionItem[], star
 
 /** Usage lines of the metered items for [start, end), one per tier touched (the upcoming-invoice preview). */
 export async function usageLines(ctx: ServiceContext, customerId: string, currency: string, items: SubscriptionItem[], start: Date, end: Date): Promise<DraftLine[]> {
-  const usage = await usageForPeriods(ctx, usageNeeds(customerId, items, start, end));
-  return usageLinesFrom(customerId, currency, items, start, end, usage, await catalogsOf(ctx, items));
+  const prices = await customerPricesInForce(ctx.db, [{ customerId, at: start }]);
+  const rated = atRatingPrices(items, prices.get(`${customerId}/${start.getTime()}`) ?? []);
+  const usage = await usageForPeriods(ctx, usageNeeds(customerId, rated, start, end));
+  return usageLinesFrom(customerId, currency, rated, start, end, usage, await catalogsOf(ctx, rated));
+}
+
+/**
+ * The metered items with the price their usage is rated at: the customer's own price in force at the
+ * period start (contract overage rates, R19) instead of the catalog's, where there is one.
+ */
+function atRatingPrices(items: readonly SubscriptionItem[], customerPrices: readonly CustomerPrice[]): SubscriptionItem[] {
+  return customerPrices.length === 0 ? [...items] : items.map((i) => ({ ...i, price: ratingPriceFrom(i.price, customerPrices) }));
 }
 
 /** Flat and up-front fees of `items` for the period [start, end), billed in advance. */
@@ -176,6 +187,8 @@ async function invoiceBatch(
     const ahead = next ? inForceAt(all, x.end) : [];
     return { ...x, sub, metered, next, ahead };
   });
+  const prices = await customerPricesInForce(c.db, plans.map((x) => ({ customerId: x.sub.customerId, at: x.start })));
+  for (const x of plans) x.metered = atRatingPrices(x.metered, prices.get(`${x.sub.customerId}/${x.start.getTime()}`) ?? []);
   const usage = await usageForPeriods(c, plans.flatMap((x) => usageNeeds(x.sub.customerId, x.metered, x.start, x.end)));
   const catalogs = await catalogsOf(c, plans.flatMap((x) => [...x.metered, ...x.ahead]));
   // A coupon covers the periods that START within its term (a 2-month coupon: two monthly invoices).
