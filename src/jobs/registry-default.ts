@@ -15,7 +15,7 @@ import { CLOSE_PERIOD_JOB, closePeriodJob, closePeriodsBatch, OPEN_PERIOD_JOB, o
 import { deliverJob, fanOutJob } from '../billing/webhooks/dispatch.js';
 import { WEBHOOK_DELIVER_JOB, WEBHOOK_FAN_OUT_JOB } from '../billing/webhooks/job-kinds.js';
 import { ManualProvider } from '../billing/providers/manual.js';
-import { PROCESS_WEBHOOK_JOB, PUSH_INVOICE_JOB, SEND_INVOICE_JOB } from '../billing/providers/job-kinds.js';
+import { PROCESS_WEBHOOK_JOB, PUSH_INVOICE_JOB, SEND_INVOICE_JOB, SYNC_CUSTOMER_JOB } from '../billing/providers/job-kinds.js';
 import { providerJobHandlers } from '../billing/providers/jobs.js';
 import type { PaymentProvider } from '../billing/providers/types.js';
 import { CONTRACT_GO_LIVE_JOB, contractGoLiveJob } from '../billing/contracts/contracts.js';
@@ -65,6 +65,7 @@ export function buildJobRegistry(deps: JobRegistryDeps = {}): JobRegistry {
       .register(PUSH_INVOICE_JOB, provider.push)
       .register(SEND_INVOICE_JOB, provider.send)
       .register(PROCESS_WEBHOOK_JOB, provider.webhook)
+      .register(SYNC_CUSTOMER_JOB, provider.syncCustomer)
       // Contracts: at the start, the subscription is linked and the up-front invoice finalized and sent (R19).
       .register(CONTRACT_GO_LIVE_JOB, contractGoLiveJob)
   );

@@ -22,6 +22,7 @@ import { parseDateOnly } from '../../core/periods/date-only.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import { enqueueJob } from '../../jobs/enqueue.js';
+import { SYNC_CUSTOMER_JOB } from '../providers/job-kinds.js';
 import { contracts, invoices, revenueSchedules } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';
 import { recordAudit, requireJustification } from '../audit/record-audit.js';
@@ -39,8 +40,7 @@ import { advanceSchedule, createSchedule } from '../subscriptions/schedules.js';
 
 export const CONTRACT_GO_LIVE_JOB = 'contract.go_live';
 /**
- * Where the provider sync belongs (R19 "going live … syncs"): the provider-sync branch registers a job
- * kind for it; until then `contract.live` (an event with `sync_customer: true`) is the signal to wire.
+ * Going live records `contract.live` and queues `provider.sync_customer` (R19 "going live … syncs").
  */
 export const PROVIDER_SYNC_POINT = 'contract.live';
 
@@ -418,6 +418,8 @@ export async function goLiveContract(ctx: ServiceContext, id: string, why: Justi
     const [row] = await tx.update(contracts).set({ status: 'live', subscriptionId: sub?.id ?? null, liveAt: now, updatedAt: now }).where(eq(contracts.id, id)).returning();
     const customer = await getCustomer(c, before.customerId!);
     await recordEvent(c, { type: PROVIDER_SYNC_POINT, instanceId: customer.instanceId, customerId: customer.id, objectId: id, data: { subscription: sub?.id ?? null, invoice: before.invoiceId, sync_customer: true } });
+    // Going live syncs the customer with the provider (R19), once per contract, after this commits.
+    await enqueueJob(c, { kind: SYNC_CUSTOMER_JOB, payload: { customer_id: customer.id, setup: true, reason: `contract ${id} went live` }, dedupeKey: `${SYNC_CUSTOMER_JOB}:contract:${id}` });
     const after = toContract(row!);
     await recordAudit(system, { action: 'contract.go_live', targetType: 'contract', targetId: id, customerId: customer.id, before: { status: before.status }, after: { status: 'live', subscription: after.subscriptionId }, reason: why.reason ?? 'contract start reached', ticket: why.ticket });
     return after;

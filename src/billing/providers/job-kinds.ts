@@ -5,3 +5,5 @@
 export const PUSH_INVOICE_JOB = 'provider.push_invoice';
 export const SEND_INVOICE_JOB = 'provider.send_invoice';
 export const PROCESS_WEBHOOK_JOB = 'provider.process_webhook';
+/** Compares a customer with the provider and fixes what Tally owns (a contract going live queues it, R19). */
+export const SYNC_CUSTOMER_JOB = 'provider.sync_customer';

@@ -2,6 +2,8 @@ import { invalid } from '../../shared/errors.js';
 import type { JobHandler } from '../../jobs/types.js';
 import { pushInvoiceToProvider, sendInvoiceAtProvider } from './push.js';
 import type { PaymentProvider } from './types.js';
+import { setUpProviderCustomer } from './setup.js';
+import { syncCustomers } from './sync.js';
 import { processProviderWebhook } from './webhooks.js';
 
 function field(payload: unknown, key: string): string {
@@ -11,7 +13,7 @@ function field(payload: unknown, key: string): string {
 }
 
 /** Job handlers bound to the process's provider. Each is safe to rerun (see push.ts and webhooks.ts). */
-export function providerJobHandlers(provider: PaymentProvider): { push: JobHandler; send: JobHandler; webhook: JobHandler } {
+export function providerJobHandlers(provider: PaymentProvider): { push: JobHandler; send: JobHandler; webhook: JobHandler; syncCustomer: JobHandler } {
   return {
     push: async (ctx, payload) => {
       await pushInvoiceToProvider(ctx, provider, field(payload, 'invoice_id'));
@@ -21,6 +23,16 @@ export function providerJobHandlers(provider: PaymentProvider): { push: JobHandl
     },
     webhook: async (ctx, payload) => {
       await processProviderWebhook(ctx, provider, field(payload, 'event_id'));
+    },
+    // With the manual provider there is no other side to compare with: nothing to do. `setup` first puts the
+    // customer at the provider (a contract going live: its invoice is paid at the provider, R19).
+    syncCustomer: async (ctx, payload) => {
+      if (provider.name === 'manual') return;
+      const p = payload as Record<string, unknown>;
+      const why = { reason: typeof p.reason === 'string' && p.reason ? p.reason : 'queued sync' };
+      const customerId = field(payload, 'customer_id');
+      if (p.setup === true) await setUpProviderCustomer(ctx, provider, customerId, why);
+      await syncCustomers(ctx, provider, [customerId], why);
     },
   };
 }
