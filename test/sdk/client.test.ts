@@ -299,6 +299,19 @@ describeDb('SDK against a real Tally', (database) => {
     });
   });
 
+  describe('billing setup and license keys', () => {
+    it('gets the billing setup link (the manual provider sends the customer back with a note) and the license keys', async () => {
+      const c = client();
+      const customer = await newCustomer(c);
+      const link = await c.billing.setupLink(customer, 'https://app.example/billing');
+      expect(link.provider).toBe('manual');
+      expect(new URL(link.url).searchParams.get('billing_setup')).toBe('manual');
+      expect(link.url.startsWith('https://app.example/billing')).toBe(true);
+      const keys = await c.licenses.keys();
+      expect(Array.isArray(keys.keys)).toBe(true);
+    });
+  });
+
   describe('entitlement cache', () => {
     it('answers from the cache within maxStalenessMs and asks Tally again past it (injected clock)', async () => {
       const setup = client();

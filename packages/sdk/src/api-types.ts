@@ -63,6 +63,9 @@ export type TrialState = ResponseOf<'/v1/customers/{id}/trial', 'post'>;
 export type Entitlement = Schemas['Entitlement'];
 export type AvailableFeatures = Schemas['AvailableFeatures'];
 
+export type BillingSetupLink = ResponseOf<'/v1/customers/{id}/billing-setup', 'post'>;
+export type LicenseKeyList = ResponseOf<'/v1/license-keys', 'get'>;
+
 export type Invoice = Schemas['Invoice'];
 export type InvoiceList = ResponseOf<'/v1/customers/{id}/invoices', 'get'>;
 export type InvoiceListQuery = NonNullable<QueryOf<'/v1/customers/{id}/invoices', 'get'>>;

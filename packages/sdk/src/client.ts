@@ -4,6 +4,7 @@ import type {
   BillingLimit,
   BillingLimitList,
   BillingState,
+  BillingSetupLink,
   CancelSubscriptionInput,
   ChangePlanInput,
   CreateCustomerInput,
@@ -15,6 +16,7 @@ import type {
   Entitlement,
   Invoice,
   InvoiceList,
+  LicenseKeyList,
   InvoiceListQuery,
   ResponseOf,
   SetBillingLimitInput,
@@ -76,6 +78,14 @@ export class TallyClient {
     state: (customerId: string): Promise<BillingState> => this.transport.call('get', '/v1/customers/{id}/billing', { params: { id: customerId } }),
     /** Whether any product of the customer is quota-limited now (usage reached what its billing limit buys). */
     quotaLimitedProducts: async (customerId: string): Promise<string[]> => (await this.billing.state(customerId)).products.filter((p) => p.quota_limited).map((p) => p.product),
+    /** Where to send the customer to set up payment (provider checkout or portal; the manual provider's page). */
+    setupLink: (customerId: string, returnUrl: string, opts?: CallOptions): Promise<BillingSetupLink> =>
+      this.transport.call('post', '/v1/customers/{id}/billing-setup', { params: { id: customerId }, body: { return_url: returnUrl } }, opts),
+  };
+
+  /** The public keys self-managed licenses are signed with (for verifyLicense, which works offline). */
+  readonly licenses = {
+    keys: (): Promise<LicenseKeyList> => this.transport.call('get', '/v1/license-keys', {}),
   };
 
   readonly limits = {
