@@ -19,16 +19,19 @@ export interface Settings {
   adminPassword: string | null;
   /** Whether `tally serve` also runs the job worker (default yes; TALLY_WORKER=off for API-only nodes on PostgreSQL). */
   runWorker: boolean;
-  /** Minutes a closed period's invoice waits for late usage (R17); default 60. */
-  invoiceGraceMinutes: number;
+  /**
+   * Minutes a closed period's invoice waits for late usage (R17). Null when TALLY_INVOICE_GRACE_MINUTES is
+   * unset: the value stored in the database is used (60 when none was ever set). See billing/invoicing/grace.ts.
+   */
+  invoiceGraceMinutes: number | null;
   /** Who issues the invoices and the bank details printed on them (TALLY_SELLER_*, TALLY_BANK_*). */
   seller: SellerDetails;
   /** Which staff actions need a second person's approval (TALLY_APPROVALS; credits always). */
   approvals: ApprovalPolicy;
 }
 
-function readGraceMinutes(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 60;
+function readGraceMinutes(raw: string | undefined): number | null {
+  if (raw === undefined || raw === '') return null;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 60 * 24 * 31) {
     throw invalid('invalid_setting', `TALLY_INVOICE_GRACE_MINUTES must be a whole number of minutes (0 to 44640), got '${raw}'.`, 'TALLY_INVOICE_GRACE_MINUTES');

@@ -83,7 +83,9 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
     req.idempotency = undefined;
     const status = reply.statusCode;
     if (status >= 500 || status === 409 || status === 429) {
-      await releaseIdempotencyKey(deps.db, idem.scope, idem.key);
+      // The failure may be the database connection itself: try again on a fresh one, so the key is not
+      // left blocking retries for its whole lock time.
+      await releaseIdempotencyKey(deps.db, idem.scope, idem.key).catch(() => releaseIdempotencyKey(deps.db, idem.scope, idem.key));
     } else {
       let body: unknown = payload;
       if (typeof payload === 'string') {

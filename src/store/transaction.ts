@@ -13,6 +13,28 @@ function sqlState(e: unknown): string | undefined {
   return undefined;
 }
 
+// Messages of node-postgres when the socket died (no SQLSTATE: the server never answered).
+const CONNECTION_LOST = /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect|ECONNRESET|ECONNREFUSED|EPIPE/;
+
+/**
+ * True when the database connection failed rather than the statement: the server shut the session down
+ * (class 57P, e.g. pg_terminate_backend), a connection exception (class 08), or the socket died. Whatever
+ * the transaction did was rolled back (or, if the connection died during COMMIT, may have committed), so
+ * the request is reported as unavailable and may be retried — with its Idempotency-Key, safely.
+ */
+export function isConnectionLost(e: unknown): boolean {
+  const state = sqlState(e);
+  if (state !== undefined) return state.startsWith('08') || state.startsWith('57P');
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur; i++) {
+    const message = (cur as { message?: unknown }).message;
+    const code = (cur as { code?: unknown }).code;
+    if ((typeof message === 'string' && CONNECTION_LOST.test(message)) || (typeof code === 'string' && CONNECTION_LOST.test(code))) return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export function isUniqueViolation(e: unknown): boolean {
   return sqlState(e) === '23505';
 }

@@ -24,7 +24,8 @@ import {
 } from './internal.js';
 import { itemSummary, type Subscription } from './model.js';
 import { enqueueJob } from '../../jobs/enqueue.js';
-import { CLOSE_PERIOD_JOB, closePeriodDedupeKey, invoiceGraceMs } from '../invoicing/job-kinds.js';
+import { CLOSE_PERIOD_JOB, closePeriodDedupeKey } from '../invoicing/job-kinds.js';
+import { invoiceGraceMs } from '../invoicing/grace.js';
 
 // A clock jump of a century of monthly periods is still only this many steps; more means a bug.
 const MAX_STEPS = 5_000;
@@ -61,7 +62,7 @@ export async function recordPeriodClosed(ctx: ServiceContext, sub: Subscription,
   await enqueueJob(ctx, {
     kind: CLOSE_PERIOD_JOB,
     payload: { ...data },
-    runAt: new Date(end.getTime() + invoiceGraceMs()),
+    runAt: new Date(end.getTime() + (await invoiceGraceMs(ctx.db))),
     dedupeKey: closePeriodDedupeKey(sub.id, data.period_start),
   });
 }

@@ -19,7 +19,8 @@ import { resolveInstance } from '../../billing/instances/instances.js';
 import { evaluateTouched } from '../../billing/limits/index.js';
 import { ingestUsage } from '../../billing/usage/ingest-usage.js';
 import { MAX_BATCH, type UsageEventInput } from '../../billing/usage/usage-event.js';
-import { systemClock, type Clock } from '../../shared/clock.js';
+import type { Clock } from '../../shared/clock.js';
+import { clockFromEnv } from '../../shared/file-clock.js';
 import { invalid } from '../../shared/errors.js';
 import type { Db } from '../../store/database.js';
 import { meta } from '../../store/schema.js';
@@ -373,9 +374,10 @@ export function formatImportSummary(s: UsageImportSummary): string {
 
 /** `tally usage import FILE --instance SLUG [--batch N] [--resume] [--max-batches N]`: exit code 1 when lines were rejected. */
 export async function usageImportCommand(file: string, opts: UsageImportOptions): Promise<number> {
-  const database = await openStore(readSettings(), systemClock);
+  const clock = clockFromEnv();
+  const database = await openStore(readSettings(), clock);
   try {
-    const s = await importUsageFile({ db: database.db, clock: systemClock, progress: process.stderr, notice: (m) => process.stderr.write(`${m}\n`) }, file, opts);
+    const s = await importUsageFile({ db: database.db, clock, progress: process.stderr, notice: (m) => process.stderr.write(`${m}\n`) }, file, opts);
     process.stdout.write(formatImportSummary(s));
     return s.rejected > 0 ? 1 : 0;
   } finally {
