@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { eq } from 'drizzle-orm';
+import { createLogger } from '../../app/logger.js';
 import { openStore } from '../../app/open-store.js';
 import { readSettings } from '../../app/settings.js';
 import { systemActor, withDb, type ServiceContext } from '../../billing/context.js';
@@ -212,6 +213,8 @@ export interface ImportDeps {
   progress?: ProgressStream;
   /** Notes for the person running it (resume hints). */
   notice?: (message: string) => void;
+  /** Called after each batch has committed (with its progress), e.g. to log where a crash would resume. */
+  onBatch?: (progress: { lastLine: number; batches: number; accepted: number; duplicates: number; rejected: number }) => void;
 }
 
 /** Imports a usage file into an instance; see the module comment. The function behind the CLI command. */
@@ -316,6 +319,7 @@ export async function importUsageFile(deps: ImportDeps, file: string, opts: Usag
     }
     all.sort((a, b) => a.line - b.line).forEach(reject);
     bar?.update(lastOffset, status());
+    deps.onBatch?.({ lastLine: summary.lastLine, batches: summary.batches, accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected });
   };
 
   let stopped = false;
@@ -374,10 +378,13 @@ export function formatImportSummary(s: UsageImportSummary): string {
 
 /** `tally usage import FILE --instance SLUG [--batch N] [--resume] [--max-batches N]`: exit code 1 when lines were rejected. */
 export async function usageImportCommand(file: string, opts: UsageImportOptions): Promise<number> {
+  const settings = readSettings();
+  const logger = createLogger({ level: settings.logLevel, pretty: settings.prettyLogs });
   const clock = clockFromEnv();
-  const database = await openStore(readSettings(), clock);
+  const database = await openStore(settings, clock);
   try {
-    const s = await importUsageFile({ db: database.db, clock, progress: process.stderr, notice: (m) => process.stderr.write(`${m}\n`) }, file, opts);
+    const onBatch: ImportDeps['onBatch'] = (p) => logger.debug(p, 'usage import: batch committed');
+    const s = await importUsageFile({ db: database.db, clock, progress: process.stderr, notice: (m) => process.stderr.write(`${m}\n`), onBatch }, file, opts);
     process.stdout.write(formatImportSummary(s));
     return s.rejected > 0 ? 1 : 0;
   } finally {
