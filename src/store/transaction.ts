@@ -1,4 +1,7 @@
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
 import type { Db } from './database.js';
+import * as schema from './schema.js';
 
 /** SQLSTATEs after which the whole transaction may simply run again. */
 const RETRYABLE = new Set(['40001' /* serialization_failure */, '40P01' /* deadlock_detected */]);
@@ -47,11 +50,37 @@ export function isUniqueViolation(e: unknown): boolean {
 export async function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(async (tx) => fn(tx as unknown as Db));
+      return await transactionOnce(db, fn);
     } catch (e) {
       const state = sqlState(e);
       if (attempt >= attempts || state === undefined || !RETRYABLE.has(state)) throw e;
       await new Promise((r) => setTimeout(r, 5 * 2 ** attempt));
     }
+  }
+}
+
+// A Drizzle database bound to one pooled connection, kept per connection (the pool reuses them).
+const boundToClient = new WeakMap<pg.PoolClient, Db>();
+
+/**
+ * One transaction. On a node-postgres pool the connection is checked out here rather than by Drizzle,
+ * whose pool transaction sends BEGIN before its try/finally: a connection that died in the pool (the server
+ * restarted, pg_terminate_backend) fails at BEGIN and would never be released, until every request waits
+ * on an exhausted pool. Here it is always released — and discarded when the connection is what failed.
+ */
+async function transactionOnce<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  const pool = (db as unknown as { $client?: unknown }).$client;
+  if (!(pool instanceof pg.Pool)) return db.transaction(async (tx) => fn(tx as unknown as Db));
+  const client = await pool.connect();
+  let failure: unknown;
+  try {
+    let bound = boundToClient.get(client);
+    if (!bound) boundToClient.set(client, (bound = drizzlePg(client, { schema }) as unknown as Db));
+    return await bound.transaction(async (tx) => fn(tx as unknown as Db));
+  } catch (e) {
+    failure = e;
+    throw e;
+  } finally {
+    client.release(failure !== undefined && isConnectionLost(failure) ? (failure as Error) : undefined);
   }
 }
