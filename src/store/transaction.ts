@@ -38,6 +38,15 @@ export function isConnectionLost(e: unknown): boolean {
   return false;
 }
 
+/**
+ * True for PostgreSQL's data exceptions (class 22): a value the database cannot take or compare, such as
+ * text with a NUL character or a number out of its column's range. They come from input that passed the
+ * schema, so they are the caller's error, not the server's.
+ */
+export function isDataException(e: unknown): boolean {
+  return sqlState(e)?.startsWith('22') ?? false;
+}
+
 export function isUniqueViolation(e: unknown): boolean {
   return sqlState(e) === '23505';
 }

@@ -1,0 +1,1 @@
+import { freshDb } from './x.js';
