@@ -10,6 +10,8 @@ export interface Settings {
   port: number;
   /** PostgreSQL URL; when absent Tally runs on embedded PGlite in `dataDir`. */
   databaseUrl: string | null;
+  /** Connections this process keeps to PostgreSQL at most (TALLY_DB_POOL_SIZE, default 10). */
+  dbPoolSize: number;
   dataDir: string;
   configPath: string;
   logLevel: string;
@@ -39,6 +41,13 @@ function readGraceMinutes(raw: string | undefined): number | null {
   return n;
 }
 
+function readPoolSize(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 10;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 500) throw invalid('invalid_setting', `TALLY_DB_POOL_SIZE must be a whole number from 1 to 500, got '${raw}'.`, 'TALLY_DB_POOL_SIZE');
+  return n;
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const port = env.PORT === undefined || env.PORT === '' ? 4242 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -50,6 +59,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     host: env.HOST || '127.0.0.1',
     port,
     databaseUrl: env.DATABASE_URL || null,
+    dbPoolSize: readPoolSize(env.TALLY_DB_POOL_SIZE),
     dataDir: resolve(cwd, env.TALLY_DATA_DIR || '.tally/data'),
     configPath: resolve(cwd, env.TALLY_CONFIG || 'examples/billing.yaml'),
     logLevel: env.LOG_LEVEL || 'info',

@@ -24,3 +24,10 @@ describeDb('settings every process shares', (database) => {
     expect(await invoiceGraceMs(database().db)).toBe(0);
   });
 });
+
+it('TALLY_DB_POOL_SIZE sizes each process PostgreSQL pool (default 10) and refuses nonsense', () => {
+  expect(readSettings({}).dbPoolSize).toBe(10);
+  expect(readSettings({ TALLY_DB_POOL_SIZE: '25' }).dbPoolSize).toBe(25);
+  expect(() => readSettings({ TALLY_DB_POOL_SIZE: '0' })).toThrow(/TALLY_DB_POOL_SIZE must be a whole number from 1 to 500/);
+  expect(() => readSettings({ TALLY_DB_POOL_SIZE: 'lots' })).toThrow(/TALLY_DB_POOL_SIZE/);
+});
