@@ -1,1 +1,0 @@
-import { freshDb } from './x.js';
