@@ -320,6 +320,9 @@ export async function importUsageFile(deps: ImportDeps, file: string, opts: Usag
     all.sort((a, b) => a.line - b.line).forEach(reject);
     bar?.update(lastOffset, status());
     deps.onBatch?.({ lastLine: summary.lastLine, batches: summary.batches, accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected });
+    // A turn of the event loop per batch: with PGlite and a file already read into memory, nothing else
+    // would yield, so log lines and Ctrl-C would wait for the whole import.
+    await new Promise((r) => setImmediate(r));
   };
 
   let stopped = false;
