@@ -11,6 +11,8 @@ export interface Settings {
   port: number;
   /** PostgreSQL URL; when absent Tally runs on embedded PGlite in `dataDir`. */
   databaseUrl: string | null;
+  /** Connections this process keeps to PostgreSQL at most (TALLY_DB_POOL_SIZE, default 10). */
+  dbPoolSize: number;
   dataDir: string;
   configPath: string;
   logLevel: string;
@@ -20,8 +22,11 @@ export interface Settings {
   adminPassword: string | null;
   /** Whether `tally serve` also runs the job worker (default yes; TALLY_WORKER=off for API-only nodes on PostgreSQL). */
   runWorker: boolean;
-  /** Minutes a closed period's invoice waits for late usage (R17); default 60. */
-  invoiceGraceMinutes: number;
+  /**
+   * Minutes a closed period's invoice waits for late usage (R17). Null when TALLY_INVOICE_GRACE_MINUTES is
+   * unset: the value stored in the database is used (60 when none was ever set). See billing/invoicing/grace.ts.
+   */
+  invoiceGraceMinutes: number | null;
   /** Who issues the invoices and the bank details printed on them (TALLY_SELLER_*, TALLY_BANK_*). */
   seller: SellerDetails;
   /** Which staff actions need a second person's approval (TALLY_APPROVALS; credits always). */
@@ -30,12 +35,19 @@ export interface Settings {
   payments: PaymentSettings;
 }
 
-function readGraceMinutes(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 60;
+function readGraceMinutes(raw: string | undefined): number | null {
+  if (raw === undefined || raw === '') return null;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 60 * 24 * 31) {
     throw invalid('invalid_setting', `TALLY_INVOICE_GRACE_MINUTES must be a whole number of minutes (0 to 44640), got '${raw}'.`, 'TALLY_INVOICE_GRACE_MINUTES');
   }
+  return n;
+}
+
+function readPoolSize(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 10;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 500) throw invalid('invalid_setting', `TALLY_DB_POOL_SIZE must be a whole number from 1 to 500, got '${raw}'.`, 'TALLY_DB_POOL_SIZE');
   return n;
 }
 
@@ -50,6 +62,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     host: env.HOST || '127.0.0.1',
     port,
     databaseUrl: env.DATABASE_URL || null,
+    dbPoolSize: readPoolSize(env.TALLY_DB_POOL_SIZE),
     dataDir: resolve(cwd, env.TALLY_DATA_DIR || '.tally/data'),
     configPath: resolve(cwd, env.TALLY_CONFIG || 'examples/billing.yaml'),
     logLevel: env.LOG_LEVEL || 'info',

@@ -5,7 +5,6 @@ import { bootstrapIfEmpty, type FirstRun } from '../billing/bootstrap/first-run.
 import { activateCatalogConfig, type CatalogVersion } from '../billing/catalog/catalog-versions.js';
 import { systemActor } from '../billing/context.js';
 import { formatConfigErrors, type ConfigError } from '../core/catalog/index.js';
-import { setInvoiceGraceMs } from '../billing/invoicing/job-kinds.js';
 import { createPayments } from '../billing/providers/select.js';
 import { buildServer } from '../http/server.js';
 import { buildJobRegistry } from '../jobs/registry-default.js';
@@ -15,6 +14,7 @@ import { TallyError, isTallyError } from '../shared/errors.js';
 import type { Database } from '../store/database.js';
 import type { Logger } from './logger.js';
 import { openStore } from './open-store.js';
+import { storeSharedSettings } from './shared-settings.js';
 import type { Settings } from './settings.js';
 import { VERSION } from './version.js';
 
@@ -49,10 +49,10 @@ export async function loadConfigFile(database: Database, clock: Clock, path: str
 
 /** Opens the store, loads the config and serves HTTP. Everything the process holds is released by close(). */
 export async function startTally(settings: Settings, clock: Clock, logger: Logger): Promise<RunningTally> {
-  setInvoiceGraceMs(settings.invoiceGraceMinutes * 60_000);
   const database = await openStore(settings, clock);
   let app: FastifyInstance | null = null;
   try {
+    await storeSharedSettings(database, clock, settings, logger);
     const loaded = await loadConfigFile(database, clock, settings.configPath);
     logger.info({ version: loaded.version.id, hash: loaded.version.hash.slice(0, 12), changed: loaded.changed }, `billing config ${settings.configPath}`);
     const payments = createPayments(settings.payments, clock);

@@ -18,6 +18,8 @@ Environment:
   TALLY_CONFIG     billing config file (default ./examples/billing.yaml)
   TALLY_ADMIN_PASSWORD  the owner's password on first start (default: generated, printed once)
   HOST, PORT       where to listen (default 127.0.0.1:4242)
+  TALLY_WORKER     off: serve HTTP only (run \`tally worker\` processes for the jobs); PostgreSQL only
+  TALLY_DB_POOL_SIZE  PostgreSQL connections per process (default 10)
   LOG_LEVEL        pino level (default info); LOG_FORMAT=json|pretty`,
   );
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { isTallyError, type ErrorType } from '../shared/errors.js';
+import { isConnectionLost, isDataException } from '../store/transaction.js';
 import { STATUS_BY_TYPE, type ErrorBodyT } from './error-shape.js';
 
 interface Rendered {
@@ -48,6 +49,14 @@ function render(error: unknown): Rendered {
       param: first?.param ?? null,
       details: { issues },
     };
+  }
+  if (isConnectionLost(error)) {
+    // Retryable: the request's transaction rolled back and its Idempotency-Key was released.
+    return { status: 503, type: 'unavailable', code: 'database_unavailable', message: 'The database connection was lost while handling the request; retry it (with the same Idempotency-Key).', param: null };
+  }
+  if (isDataException(error)) {
+    // Nothing was written: the statement failed, and with it its transaction.
+    return { status: 400, type: 'invalid_request', code: 'value_invalid', message: 'A value in the request cannot be stored (for example text containing a NUL character, or a number out of range).', param: null };
   }
   const fe = error as Partial<FastifyError>;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 && !isResponseSerializationError(error)) {

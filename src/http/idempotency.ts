@@ -83,7 +83,9 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
     req.idempotency = undefined;
     const status = reply.statusCode;
     if (status >= 500 || status === 409 || status === 429) {
-      await releaseIdempotencyKey(deps.db, idem.scope, idem.key);
+      // The failure may be the database connection itself: retry on fresh connections, so the key does
+      // not block the client's retry for its whole lock time.
+      await persistently(req, 'releasing', () => releaseIdempotencyKey(deps.db, idem.scope, idem.key));
     } else {
       let body: unknown = payload;
       if (typeof payload === 'string') {
@@ -97,8 +99,30 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
       if (omit && body !== null && typeof body === 'object' && !Array.isArray(body)) {
         body = { ...(body as Record<string, unknown>), ...Object.fromEntries(omit.map((f) => [f, null])) };
       }
-      await completeIdempotencyKey(deps.db, idem.scope, idem.key, status, body);
+      await persistently(req, 'recording the result under', () => completeIdempotencyKey(deps.db, idem.scope, idem.key, status, body));
     }
     return payload;
   });
+}
+
+const BOOKKEEPING_ATTEMPTS = 5;
+
+/**
+ * Runs an idempotency bookkeeping write, retrying a few times (a dropped connection is replaced by the
+ * pool). It never throws: the request's own outcome is already decided and is what the client must get.
+ * If every attempt fails, the key stays reserved until its lock expires (LOCK_MS), then may be retried.
+ */
+async function persistently(req: FastifyRequest, what: string, write: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      return;
+    } catch (e) {
+      if (attempt >= BOOKKEEPING_ATTEMPTS) {
+        req.log.error({ err: e }, `idempotency: ${what} the key failed; it stays reserved for ${LOCK_MS / 1000} s`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20 * attempt));
+    }
+  }
 }

@@ -74,7 +74,10 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       )
       .finally(() => {
         running.delete(p);
-        poll(); // a slot is free: take the next due job without waiting for the tick
+        // A slot is free: take the next due job without waiting for the tick, but after a turn of the event
+        // loop. On PGlite a job's queries resolve without I/O, so chaining jobs directly would hold the loop
+        // for a whole backlog (a month's period closes), starving HTTP requests and log writes in this process.
+        setImmediate(poll);
       });
     running.add(p);
   };

@@ -10,7 +10,7 @@ import { systemActor, type ServiceContext } from '../billing/context.js';
 import { createCustomer } from '../billing/customers/customers.js';
 import { startTrial } from '../billing/customers/trials.js';
 import { createInstance } from '../billing/instances/instances.js';
-import { invoiceGraceMs, setInvoiceGraceMs } from '../billing/invoicing/index.js';
+import { saveInvoiceGraceMs } from '../billing/invoicing/index.js';
 import { cancelSubscription, changePlan, createSchedule, subscribe } from '../billing/subscriptions/index.js';
 import { ingestUsage } from '../billing/usage/ingest-usage.js';
 import { MAX_BATCH } from '../billing/usage/usage-event.js';
@@ -187,59 +187,46 @@ function stepFailure(s: Scenario, step: PlannedStep, e: unknown, customers: Iter
   return new ScenarioError([{ path: formatPath(path), line: s.lineOf(path), message, code: 'step_failed' }], s.sourceName, 'step_failed');
 }
 
-// The invoice grace period is a process-wide setting: runs take turns.
-let queue: Promise<unknown> = Promise.resolve();
-
 /** Runs the scenario and returns its invoices and customer states. */
-export function runScenario(s: Scenario): Promise<SimulationOutput> {
-  const run = queue.then(() => runAlone(s));
-  queue = run.catch(() => {});
-  return run;
-}
-
-async function runAlone(s: Scenario): Promise<SimulationOutput> {
-  const previousGrace = invoiceGraceMs();
-  setInvoiceGraceMs(s.invoiceGraceMs);
+export async function runScenario(s: Scenario): Promise<SimulationOutput> {
   const clock = new ManualClock(s.start);
+  const database = await openSimulationDatabase(clock);
   try {
-    const database = await openSimulationDatabase(clock);
-    try {
-      const ctx: ServiceContext = { db: database.db, clock, actor: systemActor('simulate') };
-      await activateCatalogConfig(ctx.db, clock, s.configText, s.configSourceName);
-      const instanceIds = new Map<string, string>();
-      for (const slug of s.instances) instanceIds.set(slug, (await createInstance(ctx, { slug })).id);
-      const run: Run = {
-        ctx,
-        clock,
-        // Usage goes out while later steps move the clock; a rejection still names the usage step's event.
-        driver: new TimeDriver<SimEvent>(ctx.db, clock, buildJobRegistry(), (batch) => deliver(run, batch), MAX_BATCH),
-        instanceIds,
-        customers: new Map(),
-        rawSteps: s.rawSteps,
-        anyLimits: false,
-        seq: 0,
-      };
-      for (const step of s.steps) {
-        try {
-          await run.driver.advanceTo(step.at);
-          await perform(run, step);
-          await run.driver.runDue();
-          await run.driver.advanceTo(step.end);
-        } catch (e) {
-          throw stepFailure(s, step, e, run.customers.values());
-        }
+    const ctx: ServiceContext = { db: database.db, clock, actor: systemActor('simulate') };
+    // The grace period is a setting of the (simulation's own) database.
+    await saveInvoiceGraceMs(ctx.db, clock, s.invoiceGraceMs);
+    await activateCatalogConfig(ctx.db, clock, s.configText, s.configSourceName);
+    const instanceIds = new Map<string, string>();
+    for (const slug of s.instances) instanceIds.set(slug, (await createInstance(ctx, { slug })).id);
+    const run: Run = {
+      ctx,
+      clock,
+      // Usage goes out while later steps move the clock; a rejection still names the usage step's event.
+      driver: new TimeDriver<SimEvent>(ctx.db, clock, buildJobRegistry(), (batch) => deliver(run, batch), MAX_BATCH),
+      instanceIds,
+      customers: new Map(),
+      rawSteps: s.rawSteps,
+      anyLimits: false,
+      seq: 0,
+    };
+    for (const step of s.steps) {
+      try {
+        await run.driver.advanceTo(step.at);
+        await perform(run, step);
+        await run.driver.runDue();
+        await run.driver.advanceTo(step.end);
+      } catch (e) {
+        throw stepFailure(s, step, e, run.customers.values());
       }
-      const left = run.driver.pending()[0];
-      const lastStep = s.steps[s.steps.length - 1];
-      if (left && lastStep) {
-        const msg = `usage event '${left.plan.id}' at ${left.timestamp.toISOString()} is after the scenario's last step (${clock.now().toISOString()}), so it was never sent; add an advance step past it`;
-        throw stepFailure(s, lastStep, new StepProblem(left.plan.path, msg), run.customers.values());
-      }
-      return await collectOutput(ctx, [...run.customers.values()]);
-    } finally {
-      await database.close();
     }
+    const left = run.driver.pending()[0];
+    const lastStep = s.steps[s.steps.length - 1];
+    if (left && lastStep) {
+      const msg = `usage event '${left.plan.id}' at ${left.timestamp.toISOString()} is after the scenario's last step (${clock.now().toISOString()}), so it was never sent; add an advance step past it`;
+      throw stepFailure(s, lastStep, new StepProblem(left.plan.path, msg), run.customers.values());
+    }
+    return await collectOutput(ctx, [...run.customers.values()]);
   } finally {
-    setInvoiceGraceMs(previousGrace);
+    await database.close();
   }
 }

@@ -83,6 +83,13 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
   const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor may a checked-out one (inside a transaction): pg-pool removes its own listener while a client is
+  // out, and an 'error' event without a listener would end the process when the server drops the session
+  // (a failover, pg_terminate_backend). The running query still rejects, and the broken client is discarded
+  // on release instead of going back to the pool.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   try {
     const c = await pool.connect();
     c.release();

@@ -25,7 +25,8 @@ import {
 } from './internal.js';
 import { itemSummary, type Subscription, type SubscriptionRow } from './model.js';
 import { enqueueJob, enqueueJobs, type NewJob } from '../../jobs/enqueue.js';
-import { CLOSE_PERIOD_JOB, closePeriodDedupeKey, invoiceGraceMs } from '../invoicing/job-kinds.js';
+import { CLOSE_PERIOD_JOB, closePeriodDedupeKey } from '../invoicing/job-kinds.js';
+import { invoiceGraceMs } from '../invoicing/grace.js';
 
 // A clock jump of a century of monthly periods is still only this many steps; more means a bug.
 const MAX_STEPS = 5_000;
@@ -51,13 +52,13 @@ export interface PeriodClosed {
  * period end — never prorated.
  */
 export async function recordPeriodClosed(ctx: ServiceContext, sub: Subscription, instanceId: string | null, end: Date, reason: PeriodClosed['reason']): Promise<void> {
-  const r = periodClosedRecords(sub, instanceId, end, reason);
+  const r = periodClosedRecords(sub, instanceId, end, reason, await invoiceGraceMs(ctx.db));
   await recordEvent(ctx, r.event);
   await enqueueJob(ctx, r.job);
 }
 
 /** The event and the invoicing job that record a period's close (one subscription's, or a batch's). */
-function periodClosedRecords(sub: SubscriptionRow, instanceId: string | null, end: Date, reason: PeriodClosed['reason']): { event: EventInput; job: NewJob } {
+function periodClosedRecords(sub: SubscriptionRow, instanceId: string | null, end: Date, reason: PeriodClosed['reason'], graceMs: number): { event: EventInput; job: NewJob } {
   const data: PeriodClosed = {
     subscription_id: sub.id,
     period_start: sub.currentPeriodStart.toISOString(),
@@ -67,7 +68,7 @@ function periodClosedRecords(sub: SubscriptionRow, instanceId: string | null, en
   return {
     event: { type: 'subscription.period_closed', instanceId, customerId: sub.customerId, objectId: sub.id, data: { ...data } },
     // The invoice waits out the grace period for late usage (R17); the dedupe key makes it one per period.
-    job: { kind: CLOSE_PERIOD_JOB, payload: { ...data }, runAt: new Date(end.getTime() + invoiceGraceMs()), dedupeKey: closePeriodDedupeKey(sub.id, data.period_start) },
+    job: { kind: CLOSE_PERIOD_JOB, payload: { ...data }, runAt: new Date(end.getTime() + graceMs), dedupeKey: closePeriodDedupeKey(sub.id, data.period_start) },
   };
 }
 
@@ -91,7 +92,8 @@ export async function rollOverMany(base: ServiceContext, subs: readonly { sub: S
   if (subs.length === 0) return;
   const ctx = { ...base, actor: systemActor(PERIOD_END_JOB) };
   const now = ctx.clock.now();
-  const closed = subs.map(({ sub, instanceId }) => periodClosedRecords(sub, instanceId, sub.currentPeriodEnd, 'roll_over'));
+  const graceMs = await invoiceGraceMs(ctx.db);
+  const closed = subs.map(({ sub, instanceId }) => periodClosedRecords(sub, instanceId, sub.currentPeriodEnd, 'roll_over', graceMs));
   const next = subs.map(({ sub }) => ({ id: sub.id, start: sub.currentPeriodEnd, end: periodAt(sub.billingAnchor, sub.interval, sub.currentPeriodEnd).end }));
   await recordEvents(ctx, closed.map((c) => c.event));
   // One array per column (unnest): a short statement however many subscriptions roll over.

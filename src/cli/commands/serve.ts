@@ -2,7 +2,7 @@ import { createLogger } from '../../app/logger.js';
 import { readSettings } from '../../app/settings.js';
 import { startTally } from '../../app/tally.js';
 import type { FirstRun } from '../../billing/bootstrap/first-run.js';
-import { systemClock } from '../../shared/clock.js';
+import { clockFromEnv } from '../../shared/file-clock.js';
 import { reportCliError } from '../output.js';
 
 /** What a newcomer needs after the very first start; printed once, since the secrets are not kept. */
@@ -32,7 +32,7 @@ export async function serveCommand(): Promise<void> {
   const logger = createLogger({ level: settings.logLevel, pretty: settings.prettyLogs });
   let tally;
   try {
-    tally = await startTally(settings, systemClock, logger);
+    tally = await startTally(settings, clockFromEnv(), logger);
   } catch (e) {
     process.exitCode = reportCliError(e);
     logger.flush?.();

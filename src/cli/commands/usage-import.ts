@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { eq } from 'drizzle-orm';
+import { createLogger } from '../../app/logger.js';
 import { openStore } from '../../app/open-store.js';
 import { readSettings } from '../../app/settings.js';
 import { systemActor, withDb, type ServiceContext } from '../../billing/context.js';
@@ -19,7 +20,8 @@ import { resolveInstance } from '../../billing/instances/instances.js';
 import { evaluateTouched } from '../../billing/limits/index.js';
 import { ingestUsage } from '../../billing/usage/ingest-usage.js';
 import { MAX_BATCH, type UsageEventInput } from '../../billing/usage/usage-event.js';
-import { systemClock, type Clock } from '../../shared/clock.js';
+import type { Clock } from '../../shared/clock.js';
+import { clockFromEnv } from '../../shared/file-clock.js';
 import { invalid } from '../../shared/errors.js';
 import type { Db } from '../../store/database.js';
 import { meta } from '../../store/schema.js';
@@ -211,6 +213,8 @@ export interface ImportDeps {
   progress?: ProgressStream;
   /** Notes for the person running it (resume hints). */
   notice?: (message: string) => void;
+  /** Called after each batch has committed (with its progress), e.g. to log where a crash would resume. */
+  onBatch?: (progress: { lastLine: number; batches: number; accepted: number; duplicates: number; rejected: number }) => void;
 }
 
 /** Imports a usage file into an instance; see the module comment. The function behind the CLI command. */
@@ -315,6 +319,10 @@ export async function importUsageFile(deps: ImportDeps, file: string, opts: Usag
     }
     all.sort((a, b) => a.line - b.line).forEach(reject);
     bar?.update(lastOffset, status());
+    deps.onBatch?.({ lastLine: summary.lastLine, batches: summary.batches, accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected });
+    // A turn of the event loop per batch: with PGlite and a file already read into memory, nothing else
+    // would yield, so log lines and Ctrl-C would wait for the whole import.
+    await new Promise((r) => setImmediate(r));
   };
 
   let stopped = false;
@@ -373,9 +381,13 @@ export function formatImportSummary(s: UsageImportSummary): string {
 
 /** `tally usage import FILE --instance SLUG [--batch N] [--resume] [--max-batches N]`: exit code 1 when lines were rejected. */
 export async function usageImportCommand(file: string, opts: UsageImportOptions): Promise<number> {
-  const database = await openStore(readSettings(), systemClock);
+  const settings = readSettings();
+  const logger = createLogger({ level: settings.logLevel, pretty: settings.prettyLogs });
+  const clock = clockFromEnv();
+  const database = await openStore(settings, clock);
   try {
-    const s = await importUsageFile({ db: database.db, clock: systemClock, progress: process.stderr, notice: (m) => process.stderr.write(`${m}\n`) }, file, opts);
+    const onBatch: ImportDeps['onBatch'] = (p) => logger.debug(p, 'usage import: batch committed');
+    const s = await importUsageFile({ db: database.db, clock, progress: process.stderr, notice: (m) => process.stderr.write(`${m}\n`), onBatch }, file, opts);
     process.stdout.write(formatImportSummary(s));
     return s.rejected > 0 ? 1 : 0;
   } finally {

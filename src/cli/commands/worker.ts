@@ -1,10 +1,12 @@
 import { createLogger } from '../../app/logger.js';
 import { openStore } from '../../app/open-store.js';
 import { readSettings } from '../../app/settings.js';
+import { storeSharedSettings } from '../../app/shared-settings.js';
 import { createPayments } from '../../billing/providers/select.js';
 import { buildJobRegistry } from '../../jobs/registry-default.js';
 import { startWorker, type RunningWorker } from '../../jobs/worker.js';
-import { systemClock, type Clock } from '../../shared/clock.js';
+import type { Clock } from '../../shared/clock.js';
+import { clockFromEnv } from '../../shared/file-clock.js';
 import type { Database } from '../../store/database.js';
 import { reportCliError } from '../output.js';
 
@@ -26,13 +28,22 @@ export interface RunningWorkerCommand {
 /** `tally worker`: runs the job worker alone (no HTTP) until SIGINT/SIGTERM. Null when it could not start. */
 export async function workerCommand(options: WorkerCommandOptions = {}): Promise<RunningWorkerCommand | null> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
-  const clock = options.clock ?? systemClock;
   const settings = readSettings(options.env);
   const logger = createLogger({ level: settings.logLevel, pretty: settings.prettyLogs });
   let database: Database;
+  let clock: Clock;
   try {
+    clock = options.clock ?? clockFromEnv(options.env ?? process.env);
     database = await openStore(settings, clock);
   } catch (e) {
+    process.exitCode = reportCliError(e);
+    logger.flush?.();
+    return null;
+  }
+  try {
+    await storeSharedSettings(database, clock, settings, logger);
+  } catch (e) {
+    await database.close();
     process.exitCode = reportCliError(e);
     logger.flush?.();
     return null;
