@@ -41,7 +41,7 @@ ${['events', 'recordings', 'requests']
 export async function benchPeriodClose(options: { subscriptions?: number; workers?: number } = {}): Promise<{ name: string; figures: Record<string, string | number> }> {
   const n = options.subscriptions ?? Number(process.env.BENCH_CLOSE_SUBS ?? 1000);
   const workers = options.workers ?? Number(process.env.BENCH_CLOSE_WORKERS ?? 2);
-  const claimLimit = Number(process.env.BENCH_CLOSE_CLAIM ?? 200);
+  const claimLimit = Number(process.env.BENCH_CLOSE_CLAIM ?? 500);
   const clock = new ManualClock('2026-01-01T08:00:00Z');
   const { database, drop } = await freshPgDatabase(clock);
   try {

@@ -26,7 +26,7 @@ const IDEMPOTENCY_KEY_TTL_MS = 24 * HOUR_MS;
 
 /** Roll-overs and period closes due at one instant run this many to a transaction (see executeJobs). */
 const ROLL_OVER_BATCH = 500;
-const CLOSE_BATCH = 200;
+const CLOSE_BATCH = 500;
 
 export interface JobRegistryDeps {
   /** The payment provider the provider jobs talk to (default: the manual provider). */
