@@ -7,10 +7,12 @@ import { AccountPage } from './pages/Account';
 import { ApprovalsPage } from './pages/Approvals';
 import { AuditPage } from './pages/Audit';
 import { CatalogPage } from './pages/Catalog';
+import { ContractPage, ContractsPage } from './pages/Contracts';
 import { CouponsPage } from './pages/Coupons';
 import { CustomerPage } from './pages/Customer';
 import { CustomersPage } from './pages/Customers';
 import { InvoicePage, InvoicesPage } from './pages/Invoices';
+import { RevenueSchedulePage } from './pages/RevenueSchedule';
 
 interface Route {
   pattern: string;
@@ -19,13 +21,14 @@ interface Route {
 
 /**
  * The navigation and the pages. A feature adds its pages here and, when it has a top-level entry, to NAV.
- * Contracts (another branch) goes after Invoices: `{ to: '/contracts', label: 'Contracts' }` and its routes.
+ * Routes are tried in order: fixed paths before `:id` patterns under the same prefix.
  */
 const NAV: { to: string; label: string }[] = [
   { to: '/customers', label: 'Customers' },
   { to: '/approvals', label: 'Approvals' },
   { to: '/coupons', label: 'Coupons' },
   { to: '/invoices', label: 'Invoices' },
+  { to: '/contracts', label: 'Contracts' },
   { to: '/audit', label: 'Audit log' },
   { to: '/catalog', label: 'Catalog' },
 ];
@@ -38,6 +41,9 @@ const ROUTES: Route[] = [
   { pattern: '/coupons', render: () => <CouponsPage /> },
   { pattern: '/invoices', render: () => <InvoicesPage /> },
   { pattern: '/invoices/:id', render: (p) => <InvoicePage id={p.id!} /> },
+  { pattern: '/contracts', render: () => <ContractsPage /> },
+  { pattern: '/contracts/revenue-schedule', render: () => <RevenueSchedulePage /> },
+  { pattern: '/contracts/:id', render: (p) => <ContractPage id={p.id!} /> },
   { pattern: '/audit', render: () => <AuditPage /> },
   { pattern: '/catalog', render: () => <CatalogPage /> },
   { pattern: '/account', render: () => <AccountPage /> },

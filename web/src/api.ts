@@ -40,6 +40,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly param: string | null,
+    /** Extra structure some errors carry, e.g. `problems` of an order form that does not parse. */
+    readonly details: Record<string, unknown> | null = null,
   ) {
     super(message);
   }
@@ -56,25 +58,26 @@ export function whenUnauthorized(fn: () => void): void {
   onUnauthorized = fn;
 }
 
-async function request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
+async function request(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
+  const hasBody = method !== 'GET';
+  if (hasBody) headers['content-type'] = 'application/json';
   if (method === 'POST') {
-    headers['content-type'] = 'application/json';
     // One key per submission: a retried network request cannot act twice.
     headers['idempotency-key'] = crypto.randomUUID();
   }
-  const res = await fetch(`/admin/v1${path}`, { method, headers, ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}) });
+  const res = await fetch(`/admin/v1${path}`, { method, headers, ...(hasBody ? { body: JSON.stringify(body ?? {}) } : {}) });
   if (!res.ok) {
-    let err = { code: 'http_error', message: `${res.status} ${res.statusText}`, param: null as string | null };
+    let err = { code: 'http_error', message: `${res.status} ${res.statusText}`, param: null as string | null, details: null as Record<string, unknown> | null };
     try {
-      const j = (await res.json()) as { error?: { code?: string; message?: string; param?: string | null } };
-      if (j.error) err = { code: j.error.code ?? err.code, message: j.error.message ?? err.message, param: j.error.param ?? null };
+      const j = (await res.json()) as { error?: { code?: string; message?: string; param?: string | null; details?: Record<string, unknown> | null } };
+      if (j.error) err = { code: j.error.code ?? err.code, message: j.error.message ?? err.message, param: j.error.param ?? null, details: j.error.details ?? null };
     } catch {
       // not JSON: keep the status line
     }
     if (res.status === 401 && path !== '/sessions') onUnauthorized();
-    throw new ApiError(res.status, err.code, err.message, err.param);
+    throw new ApiError(res.status, err.code, err.message, err.param, err.details);
   }
   return res;
 }
@@ -88,6 +91,10 @@ export async function get<T>(path: string, query?: Record<string, string | numbe
 
 export async function post<T>(path: string, body?: unknown): Promise<T> {
   return (await request('POST', path, body)).json() as Promise<T>;
+}
+
+export async function patch<T>(path: string, body: unknown): Promise<T> {
+  return (await request('PATCH', path, body)).json() as Promise<T>;
 }
 
 /** A binary response (invoice PDFs) as a Blob. */

@@ -263,3 +263,57 @@ export interface DailyUsage {
   previous_period: { start: string; end: string };
   products: { product: string; name: string; unit: string | null; metric: string; aggregation: string; current: { day: string; value: string }[]; previous: { day: string; value: string }[] }[];
 }
+
+export interface FormProblem {
+  path: string;
+  code: string;
+  message: string;
+}
+
+/** An annual contract from an order form (R18–R20); `form` is the validated form, null while it has problems. */
+export interface Contract {
+  id: string;
+  status: 'review' | 'created' | 'live';
+  quote: string | null;
+  format: 'yaml' | 'json' | 'csv';
+  form: ContractForm | null;
+  problems: FormProblem[];
+  source: unknown;
+  customer: string | null;
+  invoice: string | null;
+  subscription_schedule: string | null;
+  subscription: string | null;
+  invoice_issue_at: string | null;
+  created_at: string;
+  updated_at: string;
+  contract_created_at: string | null;
+  live_at: string | null;
+}
+
+export interface ContractForm {
+  quote: string;
+  currency: string;
+  customer: { kind: 'new' | 'existing'; id?: string | null; instance: string | null; external_id: string | null; name?: string | null; contact_email: string | null };
+  start_date: string;
+  term_years: number;
+  payment_terms_days: number;
+  due_date: string | null;
+  products: { product: string; plan: string | null; up_front: number; overage: { up_to: string; unit_amount: string; flat_amount: string }[] | null }[];
+}
+
+export interface AmortizationSlice {
+  month: string;
+  start: string;
+  end: string;
+  amount: number;
+}
+
+export interface Amortization {
+  invoice: string;
+  currency: string;
+  total: number;
+  months: number;
+  start: string;
+  slices: AmortizationSlice[];
+  products: { product: string; total: number; slices: AmortizationSlice[] }[];
+}
