@@ -247,6 +247,98 @@ describe('admin UI (chromium against tally serve)', () => {
     await subscription.getByRole('cell', { name: 'team', exact: true }).waitFor();
   }, 60_000);
 
+  it('imports an order form, fixes its contact email with a reason, creates the contract and shows its amortization', async () => {
+    const page = await signIn('bea.billing@example.com');
+    await nav(page, 'Contracts', 'Contracts');
+    // The fixture's start must be ahead of the server clock, and its customer in the first-run instance.
+    const now = new Date();
+    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1)).toISOString().slice(0, 10);
+    const text = readFileSync(join(ROOT, 'test', 'fixtures', 'order-forms', 'acme-annual.yaml'), 'utf8').replace('start_date: 2026-02-01', `start_date: ${start}`).replace('instance: us', 'instance: demo');
+    expect(text).toContain(`start_date: ${start}`);
+
+    // A document that does not parse lists its problem and imports nothing.
+    await page.getByLabel('Format').first().selectOption('csv');
+    await page.getByLabel('Order form text').fill('quote,Q-1\n');
+    await page.getByLabel('Reason (for the audit log)').fill('Order form signed');
+    await page.getByRole('button', { name: 'Import order form' }).click();
+    await page.getByTestId('import-problems').filter({ hasText: 'invalid_csv' }).waitFor();
+
+    await page.getByLabel('Format').first().selectOption('yaml');
+    await page.getByLabel('Order form text').fill(text);
+    await page.getByLabel('Reason (for the audit log)').fill('Order form signed');
+    await page.getByRole('button', { name: 'Import order form' }).click();
+    await page.getByRole('heading', { name: /Contract Q-2026-0042 review/, level: 1 }).waitFor();
+    const problem = page.getByTestId('contract-problem');
+    await problem.filter({ hasText: 'customer.contact_email' }).waitFor();
+    expect(await problem.count()).toBe(1);
+    expect(await problem.textContent()).toContain('3 signer emails');
+    const create = page.locator('form', { has: page.getByRole('heading', { name: 'Create the contract' }) });
+    expect(await create.getByRole('button', { name: 'Create contract' }).isDisabled()).toBe(true);
+
+    const fix = page.locator('form', { has: page.getByRole('heading', { name: 'Fix a field' }) });
+    await page.getByRole('button', { name: 'Fix customer.contact_email' }).click();
+    expect(await fix.getByLabel('Field path').inputValue()).toBe('customer.contact_email');
+    await fix.getByLabel('New value').fill('cfo@acme.example');
+    // Like every change, the fix needs a reason or a ticket.
+    await fix.getByRole('button', { name: 'Save fix' }).click();
+    await fix.getByRole('alert').filter({ hasText: 'reason or a ticket' }).waitFor();
+    await fix.getByLabel('Ticket reference').fill('OPS-42');
+    await fix.getByRole('button', { name: 'Save fix' }).click();
+    await page.getByText('None: the order form is valid.').waitFor();
+    const summary = page.locator('section', { has: page.getByRole('heading', { name: 'Order form', exact: true }) });
+    await summary.getByText('$60,000.00').waitFor();
+    expect(await summary.textContent()).toContain('cfo@acme.example');
+
+    await create.getByLabel('Reason (for the audit log)').fill('Reviewed with sales ops');
+    await create.getByRole('button', { name: 'Create contract' }).click();
+    await page.getByRole('heading', { name: /Contract Q-2026-0042 created/, level: 1 }).waitFor();
+
+    // 12 equal monthly slices of the $60,000.00 up front: $5,000.00 ($4,000.00 analytics + $1,000.00 replay).
+    const rows = page.getByTestId('amortization-row');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(12);
+    for (const row of await rows.all()) {
+      const cells = await row.getByRole('cell').allTextContents();
+      expect(cells.slice(-3)).toEqual(['$4,000.00', '$1,000.00', '$5,000.00']);
+    }
+    expect(await rows.first().getByRole('cell').first().textContent()).toBe(start.slice(0, 7));
+
+    // Going live before the start is refused, and the UI says why.
+    const goLive = page.locator('form', { has: page.getByRole('heading', { name: 'Go live' }) });
+    await goLive.getByLabel('Reason (for the audit log)').fill('Customer asked to start early');
+    await goLive.getByRole('button', { name: 'Go live now' }).click();
+    await goLive.getByRole('alert').filter({ hasText: `Not started yet: Contract` }).waitFor();
+    await screenshot(page, '09-contract');
+
+    // The created customer and invoice are linked.
+    const facts = page.locator('section', { has: page.getByRole('heading', { name: 'Contract', exact: true }) });
+    await facts.getByRole('link', { name: /^cus_/ }).waitFor();
+    await facts.getByRole('link', { name: /^inv_/ }).click();
+    await page.getByRole('heading', { name: /Draft invoice/, level: 1 }).waitFor();
+    await page.getByRole('cell', { name: '$48,000.00' }).first().waitFor();
+
+    await nav(page, 'Contracts', 'Contracts');
+    await page.getByTestId('contract-row').filter({ hasText: 'Q-2026-0042' }).filter({ hasText: 'created' }).filter({ hasText: '$60,000.00' }).waitFor();
+    await screenshot(page, '10-contracts');
+
+    await page.getByRole('link', { name: 'Revenue schedule' }).click();
+    await page.getByRole('heading', { name: 'Revenue schedule', level: 1 }).waitFor();
+    await page.getByLabel('Group by').selectOption('product');
+    await page.getByTestId('revenue-row').filter({ hasText: 'session_replay' }).first().waitFor();
+    expect(await page.getByTestId('revenue-month').count()).toBe(12);
+    const firstMonth = await page.getByTestId('revenue-month').first().textContent();
+    expect(firstMonth).toBe(`${start.slice(0, 7)}total$5,000.00`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('revenue-download').click()]);
+    expect(download.suggestedFilename()).toBe('revenue-schedule-by-product.csv');
+    const saved = join(SCREENSHOTS, '..', download.suggestedFilename());
+    await download.saveAs(saved);
+    const csv = readFileSync(saved, 'utf8').split('\n');
+    expect(csv[0]).toBe('month,product,currency,amount_minor');
+    expect(csv).toContain(`${start.slice(0, 7)},product_analytics,USD,400000`);
+    await screenshot(page, '11-revenue-schedule');
+    await page.close();
+  }, 120_000);
+
   it('fits a narrow window without sideways scrolling of the page', async () => {
     const page = support;
     await page.setViewportSize({ width: 400, height: 900 });

@@ -280,7 +280,16 @@ export function ContractPage({ id }: { id: string }) {
                     </ActionForm>
                   )}
                   {c.status === 'created' && (
-                    <ActionForm title="Go live" submitLabel="Go live now" onDone={contract.reload} onSubmit={async (why) => (await post(`/contracts/${c.id}/go-live`, why), 'Live: the subscription started and the invoice was sent.')}>
+                    <ActionForm title="Go live" submitLabel="Go live now" onDone={contract.reload} onSubmit={async (why) => {
+                        try {
+                          await post(`/contracts/${c.id}/go-live`, why);
+                        } catch (err) {
+                          if (err instanceof ApiError && err.code === 'contract_not_started') throw new Error(`Not started yet: ${err.message}`);
+                          throw err;
+                        }
+                        return 'Live: the subscription started and the invoice was sent.';
+                      }}
+                    >
                       <p className="small muted">Happens on its own at the start ({c.form?.start_date ?? '—'}); earlier is refused.</p>
                     </ActionForm>
                   )}
