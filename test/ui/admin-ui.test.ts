@@ -274,6 +274,7 @@ describe('admin UI (chromium against tally serve)', () => {
     expect(await problem.textContent()).toContain('3 signer emails');
     const create = page.locator('form', { has: page.getByRole('heading', { name: 'Create the contract' }) });
     expect(await create.getByRole('button', { name: 'Create contract' }).isDisabled()).toBe(true);
+    await screenshot(page, '09-contract-review');
 
     const fix = page.locator('form', { has: page.getByRole('heading', { name: 'Fix a field' }) });
     await page.getByRole('button', { name: 'Fix customer.contact_email' }).click();
@@ -308,7 +309,7 @@ describe('admin UI (chromium against tally serve)', () => {
     await goLive.getByLabel('Reason (for the audit log)').fill('Customer asked to start early');
     await goLive.getByRole('button', { name: 'Go live now' }).click();
     await goLive.getByRole('alert').filter({ hasText: `Not started yet: Contract` }).waitFor();
-    await screenshot(page, '09-contract');
+    await screenshot(page, '10-contract');
 
     // The created customer and invoice are linked.
     const facts = page.locator('section', { has: page.getByRole('heading', { name: 'Contract', exact: true }) });
@@ -319,7 +320,7 @@ describe('admin UI (chromium against tally serve)', () => {
 
     await nav(page, 'Contracts', 'Contracts');
     await page.getByTestId('contract-row').filter({ hasText: 'Q-2026-0042' }).filter({ hasText: 'created' }).filter({ hasText: '$60,000.00' }).waitFor();
-    await screenshot(page, '10-contracts');
+    await screenshot(page, '11-contracts');
 
     await page.getByRole('link', { name: 'Revenue schedule' }).click();
     await page.getByRole('heading', { name: 'Revenue schedule', level: 1 }).waitFor();
@@ -335,7 +336,7 @@ describe('admin UI (chromium against tally serve)', () => {
     const csv = readFileSync(saved, 'utf8').split('\n');
     expect(csv[0]).toBe('month,product,currency,amount_minor');
     expect(csv).toContain(`${start.slice(0, 7)},product_analytics,USD,400000`);
-    await screenshot(page, '11-revenue-schedule');
+    await screenshot(page, '12-revenue-schedule');
     await page.close();
   }, 120_000);
 

@@ -210,7 +210,7 @@ export function ContractPage({ id }: { id: string }) {
                       <span className="muted">—</span>
                     )}
                   </dd>
-                  <dt>Invoice issued</dt>
+                  <dt>Invoice issue</dt>
                   <dd>
                     <When at={c.invoice_issue_at} date />
                   </dd>
@@ -410,7 +410,7 @@ function AmortizationTable({ id }: { id: string }) {
             <p className="muted">
               <Money minor={a.total} currency={a.currency} /> over {a.months} months from <When at={a.start} date />, invoice <Link to={`/invoices/${a.invoice}`}>{a.invoice}</Link>: equal monthly slices, the remainder in the last.
             </p>
-            <Table head={['Month', 'From', 'To', ...a.products.map((p) => p.product), 'Recognized']}>
+            <Table head={['Month', 'From', 'Until', ...a.products.map((p) => p.product), 'Recognized']}>
               {a.slices.map((s) => (
                 <tr key={s.month} data-testid="amortization-row">
                   <td>{s.month}</td>

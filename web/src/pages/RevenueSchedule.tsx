@@ -88,8 +88,8 @@ export function RevenueSchedulePage() {
             </select>
           )}
         </Field>
-        <Field label="From month">{(id) => <input id={id} name="from" type="month" value={from} onChange={(e) => setFrom(e.target.value)} />}</Field>
-        <Field label="To month">{(id) => <input id={id} name="to" type="month" value={to} onChange={(e) => setTo(e.target.value)} />}</Field>
+        <Field label="From month">{(id) => <input id={id} name="from" type="month" placeholder="YYYY-MM" value={from} onChange={(e) => setFrom(e.target.value)} />}</Field>
+        <Field label="To month">{(id) => <input id={id} name="to" type="month" placeholder="YYYY-MM" value={to} onChange={(e) => setTo(e.target.value)} />}</Field>
       </div>
       <Section
         title="Recognized revenue per month"
