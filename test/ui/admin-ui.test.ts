@@ -279,6 +279,9 @@ describe('admin UI (chromium against tally serve)', () => {
     const fix = page.locator('form', { has: page.getByRole('heading', { name: 'Fix a field' }) });
     await page.getByRole('button', { name: 'Fix customer.contact_email' }).click();
     expect(await fix.getByLabel('Field path').inputValue()).toBe('customer.contact_email');
+    // The shortcut puts the cursor on the value; the signers are offered as values.
+    expect(await fix.getByLabel('New value').evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    expect(await fix.locator('datalist option').evaluateAll((os) => os.map((o) => o.getAttribute('value')))).toEqual(expect.arrayContaining(['cfo@acme.example', 'ap@acme.example']));
     await fix.getByLabel('New value').fill('cfo@acme.example');
     // Like every change, the fix needs a reason or a ticket.
     await fix.getByRole('button', { name: 'Save fix' }).click();

@@ -235,7 +235,15 @@ export function ContractPage({ id }: { id: string }) {
                     {canChange && c.status === 'review' && (
                       <div className="buttons">
                         {[...new Set(c.problems.map((p) => p.path).filter(Boolean))].map((p) => (
-                          <button key={p} type="button" onClick={() => setFixPath(p)}>
+                          <button
+                            key={p}
+                            type="button"
+                            onClick={() => {
+                              setFixPath(p);
+                              // The fix form is further down: take the person to the value to type.
+                              requestAnimationFrame(() => document.getElementById(`fix-value-${c.id}`)?.focus());
+                            }}
+                          >
                             Fix {p}
                           </button>
                         ))}
@@ -365,6 +373,9 @@ function FixField({ contract, path, setPath, onDone }: { contract: Contract; pat
   const [value, setValue] = useState('');
   const [remove, setRemove] = useState(false);
   const listId = `paths-${contract.id}`;
+  const signers = flatten(contract.source)
+    .filter(([k]) => k.startsWith('customer.signer_emails'))
+    .map(([, v]) => v);
   return (
     <ActionForm
       title="Fix a field"
@@ -391,7 +402,12 @@ function FixField({ contract, path, setPath, onDone }: { contract: Contract; pat
           </>
         )}
       </Field>
-      <Field label="New value">{(id) => <input id={id} name="value" value={value} disabled={remove} onChange={(e) => setValue(e.target.value)} />}</Field>
+      <div className="field">
+        <label htmlFor={`fix-value-${contract.id}`}>New value</label>
+        <input id={`fix-value-${contract.id}`} name="value" list={`${listId}-values`} value={value} disabled={remove} onChange={(e) => setValue(e.target.value)} autoComplete="off" />
+        {/* The billing contact is usually one of the signers. */}
+        <datalist id={`${listId}-values`}>{path.trim() === 'customer.contact_email' && signers.map((e) => <option key={e} value={e} />)}</datalist>
+      </div>
       <label className="check">
         <input type="checkbox" checked={remove} onChange={(e) => setRemove(e.target.checked)} /> Remove the field instead
       </label>
