@@ -21,6 +21,7 @@ describe('admin UI (chromium against tally serve)', () => {
   let customerId: string;
   let couponId: string;
   let support: Page;
+  let contractPath: string;
 
   const api = async (method: 'GET' | 'POST', path: string, token: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
@@ -296,6 +297,7 @@ describe('admin UI (chromium against tally serve)', () => {
     await create.getByLabel('Reason (for the audit log)').fill('Reviewed with sales ops');
     await create.getByRole('button', { name: 'Create contract' }).click();
     await page.getByRole('heading', { name: /Contract Q-2026-0042 created/, level: 1 }).waitFor();
+    contractPath = new URL(page.url()).pathname;
 
     // 12 equal monthly slices of the $60,000.00 up front: $5,000.00 ($4,000.00 analytics + $1,000.00 replay).
     const rows = page.getByTestId('amortization-row');
@@ -355,5 +357,14 @@ describe('admin UI (chromium against tally serve)', () => {
     const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     expect(overflow).toBeLessThanOrEqual(1);
     await screenshot(page, '08-customer-narrow');
+
+    // Support reads contracts but has no contract actions; the amortization table scrolls inside its card.
+    expect(contractPath).toMatch(/^\/admin\/contracts\/ctr_/);
+    await page.goto(`${url}${contractPath}`);
+    await page.getByTestId('amortization-row').first().waitFor();
+    expect(await page.getByRole('heading', { name: 'Actions' }).count()).toBe(0);
+    expect((await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number).toBeLessThanOrEqual(1);
+    await nav(page, 'Contracts', 'Contracts');
+    await page.getByText('can read contracts but not import').waitFor();
   }, 60_000);
 });
