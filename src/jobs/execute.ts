@@ -108,6 +108,7 @@ export async function executeJobs(deps: ExecuteDeps, claimed: readonly ClaimedJo
 
 async function tryBatch(deps: ExecuteDeps, handler: BatchJobHandler, group: readonly ClaimedJob[]): Promise<Set<string> | null> {
   const kind = (group[0] as ClaimedJob).kind;
+  deps.logger?.debug({ kind, jobs: group.length }, `job batch ${kind} of ${group.length} started`);
   try {
     await handler(jobContext(deps.db, deps.clock, kind), group);
   } catch (error) {
@@ -115,6 +116,7 @@ async function tryBatch(deps: ExecuteDeps, handler: BatchJobHandler, group: read
     return null;
   }
   const done = await succeedJobs(deps.db, deps.clock, group);
+  for (const g of group) if (done.has(g.id)) deps.logger?.debug({ jobId: g.id, kind, attempt: g.attempts, workerId: g.lockedBy }, `job ${kind} succeeded`);
   if (done.size < group.length) deps.logger?.warn({ kind, lost: group.length - done.size }, `job batch ${kind}: some leases were taken over; their results were dropped`);
   return done;
 }

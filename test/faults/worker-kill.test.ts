@@ -48,6 +48,8 @@ async function seed(database: Database, CUSTOMERS: number): Promise<void> {
 }
 
 const CLOSED = /job invoice\.close_period succeeded/g;
+/** Period closes due at one instant run as one batch (one transaction): killed as it starts, none or all commit. */
+const CLOSE_BATCH_STARTED = /job batch invoice\.close_period of \d+ started/;
 const closedCount = (p: Proc) => (p.output().match(CLOSED) ?? []).length;
 
 /** Resolves once the process has logged no finished job for `quietMs` (nothing left that is due). */
@@ -90,19 +92,22 @@ describe('kill -9 of a worker during period close (real processes)', () => {
       setFileClock(clockFile, '2026-02-01T01:00:01Z');
 
       const victim = runTally(['worker'], env);
-      // Killed from the output handler itself, the moment the third invoice is logged.
-      const killAtThird = () => {
-        if (closedCount(victim) >= 3) victim.child.kill('SIGKILL');
+      // Killed from the output handler itself, the moment the batch of period closes starts.
+      const killAtBatch = () => {
+        if (CLOSE_BATCH_STARTED.test(victim.output())) victim.child.kill('SIGKILL');
       };
-      victim.child.stdout?.on('data', killAtThird);
-      victim.child.stderr?.on('data', killAtThird);
+      victim.child.stdout?.on('data', killAtBatch);
+      victim.child.stderr?.on('data', killAtBatch);
       await victim.exited;
       expect(victim.child.signalCode).toBe('SIGKILL');
-      const closedBeforeKill = closedCount(victim);
-      expect(closedBeforeKill).toBeLessThan(CUSTOMERS);
+      // The batch is one transaction: the kill left none of its invoices or all of them, never some.
+      const invoicedAtKill = await pdb.use(async (d) => ((await d.db.execute(sql`select count(*)::int as n from invoices where subscription_id is not null`)) as unknown as Rows<{ n: number }>).rows[0]?.n);
+      expect([0, CUSTOMERS]).toContain(invoicedAtKill);
+      if (closedCount(victim) > 0) expect(invoicedAtKill).toBe(CUSTOMERS);
 
-      const running = await pdb.use(async (d) => ((await d.db.execute(sql`select id, kind from jobs where status = 'running'`)) as unknown as Rows<{ id: string; kind: string }>).rows);
-      expect(running.length).toBeLessThanOrEqual(1); // one job at a time: at most the one it was running
+      // What the dead worker held: its batch of period closes (one slot), nothing else.
+      const running = await pdb.use(async (d) => ((await d.db.execute(sql`select id, kind from jobs where status = 'running' order by id`)) as unknown as Rows<{ id: string; kind: string }>).rows);
+      expect(running.every((j) => j.kind === 'invoice.close_period')).toBe(true);
 
       // A new worker at the same instant does everything else, but not a job still leased to the dead one.
       const second = runTally(['worker'], env);
@@ -110,7 +115,7 @@ describe('kill -9 of a worker during period close (real processes)', () => {
       await quiet(second);
       await stopGracefully(second);
       const afterSecond = await pdb.use(async (d) => ((await d.db.execute(sql`select id, status from jobs where status <> 'succeeded'`)) as unknown as Rows<{ id: string; status: string }>).rows);
-      expect(afterSecond.filter((j) => j.status === 'running').map((j) => j.id)).toEqual(running.map((j) => j.id));
+      expect(afterSecond.filter((j) => j.status === 'running').map((j) => j.id).sort()).toEqual(running.map((j) => j.id).sort());
       expect(afterSecond.filter((j) => j.status === 'failed')).toEqual([]);
 
       // Past the 5-minute lease, the held job is reclaimed and finished.
