@@ -32,12 +32,12 @@ export function useEmulator(options: StripeEmulatorOptions = {}): { readonly emu
 }
 
 /**
- * Stripe's example objects (`/work/shared/stripe/fixtures3.json` next to the repository; override with
- * STRIPE_FIXTURES_PATH).
+ * Stripe's example objects: a copy of Stripe's published fixtures3.json (MIT, its LICENSE beside it) in
+ * test/fixtures/stripe, so a clone alone runs the tests; STRIPE_FIXTURES_PATH points elsewhere.
  */
 export function loadFixtures(): Record<string, Record<string, unknown>> {
   const path =
-    process.env.STRIPE_FIXTURES_PATH ?? fileURLToPath(new URL('../../../shared/stripe/fixtures3.json', import.meta.url));
+    process.env.STRIPE_FIXTURES_PATH ?? fileURLToPath(new URL('../fixtures/stripe/fixtures3.json', import.meta.url));
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as { resources: Record<string, Record<string, unknown>> };
   return parsed.resources;
 }
