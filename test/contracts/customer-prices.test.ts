@@ -1,11 +1,19 @@
 import { expect, it } from 'vitest';
 import { currentCatalogVersion } from '../../src/billing/catalog/catalog-versions.js';
-import { createCustomerPrice, firstTierMismatch, ratingPrice } from '../../src/billing/pricing/customer-prices.js';
+import { createCustomerPrice, customerPricesInForce, firstTierMismatch, ratingPriceFrom } from '../../src/billing/pricing/customer-prices.js';
+import type { Price } from '../../src/core/catalog/model.js';
+import type { Db } from '../../src/store/database.js';
 import { Decimal } from '../../src/core/money/decimal.js';
 import { describeDb } from '../support/db.js';
 import { world } from '../subscriptions/helpers.js';
 
 const tiers = (...bounds: (number | null)[]) => bounds.map((b, i) => ({ upTo: b === null ? null : Decimal.from(b), unitAmount: Decimal.from(i), flatAmount: Decimal.ZERO }));
+
+/** The price period close rates `itemPrice` at for this customer at `at` (as close-period.ts reads it). */
+async function ratingPrice(db: Db, customerId: string, itemPrice: Price, at: Date): Promise<Price> {
+  const inForce = await customerPricesInForce(db, [{ customerId, at }]);
+  return ratingPriceFrom(itemPrice, inForce.get(`${customerId}/${at.getTime()}`) ?? []);
+}
 
 describeDb('customer prices', (database) => {
   it('replace the catalog price for rating only while in force, and only for their customer and currency', async () => {

@@ -4,7 +4,7 @@
  * with the customer price in force at the period's start instead of the item's catalog price; the
  * subscription item keeps its catalog price for everything else (plan, features, interval).
  */
-import { and, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Catalog, Price, Tier } from '../../core/catalog/model.js';
 import { Decimal } from '../../core/money/decimal.js';
 import { invalid } from '../../shared/errors.js';
@@ -104,35 +104,6 @@ export async function listCustomerPrices(db: Db, customerId: string): Promise<Cu
   return rows.map(toCustomerPrice);
 }
 
-/** The customer price in force for a product at `at` (the latest-starting one), or null. */
-export async function customerPriceAt(db: Db, customerId: string, productKey: string, currency: string, at: Date): Promise<CustomerPrice | null> {
-  const [row] = await db
-    .select()
-    .from(customerPrices)
-    .where(
-      and(
-        eq(customerPrices.customerId, customerId),
-        eq(customerPrices.productKey, productKey),
-        eq(customerPrices.currency, currency),
-        lte(customerPrices.validFrom, at),
-        or(isNull(customerPrices.validUntil), gt(customerPrices.validUntil, at)),
-      ),
-    )
-    .orderBy(desc(customerPrices.validFrom), desc(customerPrices.id))
-    .limit(1);
-  return row ? toCustomerPrice(row) : null;
-}
-
-/**
- * The price to rate an item's usage with: the customer's own price in force at `at`, shaped as a catalog
- * price (same product, metric and interval as the item's), else the item's price unchanged.
- */
-export async function ratingPrice(db: Db, customerId: string, itemPrice: Price, at: Date): Promise<Price> {
-  if (!itemPrice.metered) return itemPrice;
-  const cp = await customerPriceAt(db, customerId, itemPrice.productKey, itemPrice.currency, at);
-  return cp ? asRatingPrice(itemPrice, cp) : itemPrice;
-}
-
 /**
  * The customer prices in force at each asked instant, for a batch of customers at once (period close):
  * key `${customerId}/${at ms}`; absent = none.
@@ -149,7 +120,11 @@ export async function customerPricesInForce(db: Db, asks: readonly { customerId:
   return out;
 }
 
-/** ratingPrice from prices already read (customerPricesInForce): the latest-starting one for the product. */
+/**
+ * The price to rate an item's usage with, from the prices customerPricesInForce read: the customer's own
+ * price for the item's product and currency (the latest-starting one), shaped as a catalog price (same
+ * product, metric and interval as the item's); else the item's price unchanged.
+ */
 export function ratingPriceFrom(itemPrice: Price, inForce: readonly CustomerPrice[]): Price {
   if (!itemPrice.metered) return itemPrice;
   const cp = inForce
