@@ -17,19 +17,8 @@ function checkDayAligned(d: Date, param: string): void {
  * aggregates (≤ 31 rows for a month), never the raw events. Periods start and end at 00:00 UTC.
  */
 export async function usageForPeriod(ctx: ServiceContext, customerId: string, metric: string, aggregation: Aggregation, start: Date, end: Date): Promise<Decimal> {
-  checkDayAligned(start, 'start');
-  checkDayAligned(end, 'end');
-  const inRange = (t: typeof usageDaily | typeof usageUniqueKeys) =>
-    and(eq(t.customerId, customerId), eq(t.metric, metric), gte(t.day, utcDay(start)), lt(t.day, utcDay(end)));
-  if (aggregation === 'unique') {
-    const [r] = await ctx.db.select({ n: sql<string>`count(distinct ${usageUniqueKeys.uniqueKey})` }).from(usageUniqueKeys).where(inRange(usageUniqueKeys));
-    return Decimal.from(String(r?.n ?? 0));
-  }
-  const rows = await ctx.db
-    .select({ sum: usageDaily.sum, count: usageDaily.count, max: usageDaily.max, lastValue: usageDaily.lastValue, lastAt: usageDaily.lastAt })
-    .from(usageDaily)
-    .where(inRange(usageDaily));
-  return foldDaily(rows, aggregation);
+  const need: UsageNeed = { customerId, metric, aggregation, start, end };
+  return (await usageForPeriods(ctx, [need])).get(usageNeedKey(need)) ?? Decimal.ZERO;
 }
 
 type DailyRow = Pick<typeof usageDaily.$inferSelect, 'sum' | 'count' | 'max' | 'lastValue' | 'lastAt'>;
