@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Clock } from '../shared/clock.js';
 import { openDatabase, type Database } from '../store/database.js';
-import { MIGRATIONS_DIR, runMigrations } from '../store/migrate.js';
+import { MIGRATIONS_DIR, openMigrated } from '../store/migrate.js';
 
 const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/tally-sim/', import.meta.url));
 
@@ -22,16 +22,7 @@ function migrationsHash(): string {
   return h.digest('hex').slice(0, 16);
 }
 
-async function migratedInMemory(clock: Clock): Promise<Database> {
-  const database = await openDatabase({ kind: 'pglite', dataDir: null }, clock);
-  try {
-    await runMigrations(database);
-  } catch (e) {
-    await database.close();
-    throw e;
-  }
-  return database;
-}
+const migratedInMemory = (clock: Clock): Promise<Database> => openMigrated({ kind: 'pglite', dataDir: null }, clock);
 
 /** Writes the template; a read-only install just goes without the cache (each run then migrates). */
 async function saveTemplate(database: Database, file: string): Promise<void> {

@@ -4,7 +4,8 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
-import type { Database, Schema } from './database.js';
+import type { Clock } from '../shared/clock.js';
+import { openDatabase, type Database, type DatabaseTarget, type Schema } from './database.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -24,4 +25,16 @@ export async function runMigrations(database: Database): Promise<void> {
     await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`);
     await migratePg(tx as unknown as NodePgDatabase<Schema>, { migrationsFolder: MIGRATIONS_DIR });
   });
+}
+
+/** Opens `target` and applies pending migrations; a failed migration closes it again. */
+export async function openMigrated(target: DatabaseTarget, clock: Clock): Promise<Database> {
+  const database = await openDatabase(target, clock);
+  try {
+    await runMigrations(database);
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  return database;
 }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { databaseTarget } from '../../app/open-store.js';
 import { readSettings } from '../../app/settings.js';
 import { systemClock } from '../../shared/clock.js';
 import { openDatabase, type Database } from '../../store/database.js';
@@ -16,9 +17,7 @@ async function appliedCount(database: Database): Promise<number> {
 /** `tally migrate`: applies pending migrations and says how many. */
 export async function migrateCommand(): Promise<void> {
   const settings = readSettings();
-  const database = settings.databaseUrl
-    ? await openDatabase({ kind: 'postgres', url: settings.databaseUrl }, systemClock)
-    : await openDatabase({ kind: 'pglite', dataDir: settings.dataDir }, systemClock);
+  const database = await openDatabase(databaseTarget(settings), systemClock);
   try {
     const before = await appliedCount(database);
     await runMigrations(database);
