@@ -1,8 +1,12 @@
 /**
  * Ingestion over HTTP on PostgreSQL: batches of 1,000 events (10% duplicates) through the real server,
- * against a raw COPY of the same number of rows into the same table in the same run.
+ * against a raw COPY of the same number of rows into the same table in the same run. The client is a
+ * worker thread; the figures include how busy the machine was, and BENCH_CPU_PROFILE=FILE writes a CPU
+ * profile of the server's thread during the HTTP phase (open it in Chrome's DevTools).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { Worker } from 'node:worker_threads';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
@@ -19,6 +23,93 @@ import { freshPgDatabase } from './support.js';
 
 const BATCH = 1000;
 const CUSTOMERS = 200;
+
+/**
+ * A minimal HTTP client in plain JavaScript: keep-alive connections, bodies sent as prepared, and only the
+ * counts read from each answer (which starts with them).
+ */
+const CLIENT = `
+const { workerData, parentPort } = require('node:worker_threads');
+const http = require('node:http');
+const { base, secret, bodies, concurrency } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const url = new URL(base + '/v1/usage');
+function post(body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+      headers: { authorization: 'Bearer ' + secret, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const head = Buffer.concat(chunks).toString('utf8', 0, 200);
+        if (res.statusCode !== 200) return reject(new Error('ingest failed: ' + res.statusCode + ' ' + head));
+        const a = /"accepted":(\\d+)/.exec(head), d = /"duplicates":(\\d+)/.exec(head);
+        if (!a || !d) return reject(new Error('unexpected answer: ' + head));
+        resolve([Number(a[1]), Number(d[1])]);
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+(async () => {
+  let next = 0, accepted = 0, duplicates = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < bodies.length) {
+      const [a, d] = await post(bodies[next++]);
+      accepted += a; duplicates += d;
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  // Close the connections before reporting: a worker that is terminated first leaves them open on the server.
+  agent.destroy();
+  await new Promise((r) => setTimeout(r, 100));
+  parentPort.postMessage({ accepted, duplicates, seconds });
+})().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
+`;
+
+/** With a path, profiles this thread (the server) until stop() and writes a .cpuprofile there. */
+async function startProfile(path: string | undefined): Promise<{ stop(): Promise<void> }> {
+  if (!path) return { stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const r = (await post('Profiler.stop')) as { profile: unknown };
+      writeFileSync(path, JSON.stringify(r.profile));
+      session.disconnect();
+    },
+  };
+}
+
+/** Busy and total CPU time of the whole machine so far, in clock ticks (Linux /proc/stat; zeros elsewhere). */
+function machineCpu(): { busy: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+async function sendFromWorker(base: string, secret: string, bodies: string[], concurrency: number): Promise<{ accepted: number; duplicates: number; seconds: number }> {
+  const worker = new Worker(CLIENT, { eval: true, workerData: { base, secret, bodies, concurrency } });
+  try {
+    const msg = await new Promise<{ accepted: number; duplicates: number; seconds: number; error?: string }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    if (msg.error) throw new Error(msg.error);
+    return msg;
+  } finally {
+    await worker.terminate();
+  }
+}
 
 export async function benchIngest(options: { batches?: number; concurrency?: number } = {}): Promise<{ name: string; figures: Record<string, string | number> }> {
   const batches = options.batches ?? Number(process.env.BENCH_INGEST_BATCHES ?? 120);
@@ -46,7 +137,8 @@ export async function benchIngest(options: { batches?: number; concurrency?: num
         headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
         body: JSON.stringify({ events: Array.from({ length: BATCH }, (_, i) => event(w + i)) }),
       });
-      if (res.status !== 200) throw new Error(`warm-up failed: ${res.status}`);
+      const answer = await res.text(); // read it all: an unread answer keeps the connection busy on close
+      if (res.status !== 200) throw new Error(`warm-up failed: ${res.status} ${answer.slice(0, 200)}`);
     }
     const bodies: string[] = [];
     let seq = WARM;
@@ -57,23 +149,17 @@ export async function benchIngest(options: { batches?: number; concurrency?: num
       bodies.push(JSON.stringify({ events }));
     }
 
-    let next = 0;
-    let accepted = 0;
-    let duplicates = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < bodies.length) {
-          const body = bodies[next++];
-          const res = await fetch(`${base}/v1/usage`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body });
-          const j = (await res.json()) as { accepted: number; duplicates: number };
-          if (res.status !== 200) throw new Error(`ingest failed: ${res.status} ${JSON.stringify(j)}`);
-          accepted += j.accepted;
-          duplicates += j.duplicates;
-        }
-      }),
-    );
-    const httpSec = (performance.now() - t0) / 1000;
+    // The load comes from a worker thread with its own event loop (as a separate client process would),
+    // so the server's event loop does not also build requests and parse responses.
+    const profile = await startProfile(process.env.BENCH_CPU_PROFILE);
+    const cpu0 = machineCpu();
+    const server0 = process.cpuUsage();
+    const load = await sendFromWorker(base, secret, bodies, concurrency);
+    const cpu1 = machineCpu();
+    const serverCpu = process.cpuUsage(server0);
+    await profile.stop();
+    const { accepted, duplicates } = load;
+    const httpSec = load.seconds;
     const total = batches * BATCH;
 
     // Raw COPY of the same number of rows into the same table (new ids so they do not collide).
@@ -101,6 +187,10 @@ export async function benchIngest(options: { batches?: number; concurrency?: num
         httpEventsPerSecond: Math.round(httpRate),
         rawCopyRowsPerSecond: Math.round(copyRate),
         ratioToCopy: Number((httpRate / copyRate).toFixed(3)),
+        // Where the CPU went during the HTTP phase: the machine as a whole (all cores, so 100% = every core
+        // busy) and this process (the server's event loop plus the client's worker thread).
+        'machine CPU busy during HTTP (%)': cpu1.total > cpu0.total ? Math.round((100 * (cpu1.busy - cpu0.busy)) / (cpu1.total - cpu0.total)) : 'n/a',
+        'this process CPU µs per event': Number((((serverCpu.user + serverCpu.system) / total)).toFixed(1)),
         concurrency,
       },
     };
