@@ -4,8 +4,7 @@
  * worker thread; the figures include how busy the machine was, and BENCH_CPU_PROFILE=FILE writes a CPU
  * profile of the server's thread during the HTTP phase (open it in Chrome's DevTools).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -19,7 +18,7 @@ import { createCustomer } from '../src/billing/customers/customers.js';
 import { createInstance } from '../src/billing/instances/instances.js';
 import { buildServer } from '../src/http/server.js';
 import { systemClock } from '../src/shared/clock.js';
-import { freshPgDatabase } from './support.js';
+import { busyPercent, freshPgDatabase, machineCpu, startProfile } from './support.js';
 
 const BATCH = 1000;
 const CUSTOMERS = 200;
@@ -68,34 +67,6 @@ function post(body) {
   parentPort.postMessage({ accepted, duplicates, seconds });
 })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
 `;
-
-/** With a path, profiles this thread (the server) until stop() and writes a .cpuprofile there. */
-async function startProfile(path: string | undefined): Promise<{ stop(): Promise<void> }> {
-  if (!path) return { stop: async () => undefined };
-  const session = new Session();
-  session.connect();
-  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (err, res) => (err ? reject(err) : resolve(res))));
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  return {
-    async stop() {
-      const r = (await post('Profiler.stop')) as { profile: unknown };
-      writeFileSync(path, JSON.stringify(r.profile));
-      session.disconnect();
-    },
-  };
-}
-
-/** Busy and total CPU time of the whole machine so far, in clock ticks (Linux /proc/stat; zeros elsewhere). */
-function machineCpu(): { busy: number; total: number } {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const total = f.reduce((a, b) => a + b, 0);
-    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
-  } catch {
-    return { busy: 0, total: 0 };
-  }
-}
 
 async function sendFromWorker(base: string, secret: string, bodies: string[], concurrency: number): Promise<{ accepted: number; duplicates: number; seconds: number }> {
   const worker = new Worker(CLIENT, { eval: true, workerData: { base, secret, bodies, concurrency } });
@@ -189,7 +160,7 @@ export async function benchIngest(options: { batches?: number; concurrency?: num
         ratioToCopy: Number((httpRate / copyRate).toFixed(3)),
         // Where the CPU went during the HTTP phase: the machine as a whole (all cores, so 100% = every core
         // busy) and this process (the server's event loop plus the client's worker thread).
-        'machine CPU busy during HTTP (%)': cpu1.total > cpu0.total ? Math.round((100 * (cpu1.busy - cpu0.busy)) / (cpu1.total - cpu0.total)) : 'n/a',
+        'machine CPU busy during HTTP (%)': busyPercent(cpu0, cpu1),
         'this process CPU µs per event': Number((((serverCpu.user + serverCpu.system) / total)).toFixed(1)),
         concurrency,
       },

@@ -1,7 +1,8 @@
 /**
  * Period close on PostgreSQL: N subscriptions with 3 metered items each and usage on all three, then the
  * month ends and worker loops close every period (one invoice each). Prints invoices/s and the time the
- * issue's 100,000 subscriptions would take at that rate. BENCH_CLOSE_SUBS sets N (default 1,000).
+ * issue's 100,000 subscriptions would take at that rate. BENCH_CLOSE_SUBS sets N (default 1,000);
+ * BENCH_CPU_PROFILE=FILE writes a CPU profile of the close.
  */
 import { activateCatalogConfig } from '../src/billing/catalog/catalog-versions.js';
 import { systemActor } from '../src/billing/context.js';
@@ -12,7 +13,7 @@ import { ingestUsage } from '../src/billing/usage/ingest-usage.js';
 import { claimJobs, executeJobs, runDueJobs } from '../src/jobs/index.js';
 import { buildJobRegistry } from '../src/jobs/registry-default.js';
 import { ManualClock } from '../src/shared/clock.js';
-import { freshPgDatabase } from './support.js';
+import { busyPercent, freshPgDatabase, machineCpu, startProfile } from './support.js';
 
 const config = `
 version: 1
@@ -66,6 +67,9 @@ export async function benchPeriodClose(options: { subscriptions?: number; worker
     // Period end + grace: the roll-overs run, then every close job; `workers` loops claim in parallel.
     clock.set('2026-02-01T01:00:01Z');
     const registry = buildJobRegistry();
+    const profile = await startProfile(process.env.BENCH_CPU_PROFILE);
+    const cpu0 = machineCpu();
+    const own0 = process.cpuUsage();
     const t1 = performance.now();
     let closed = 0;
     // Each loop claims like a worker slot: batchable kinds (roll-overs, closes) a batch at a time.
@@ -82,6 +86,9 @@ export async function benchPeriodClose(options: { subscriptions?: number; worker
     // Roll-overs enqueue the close jobs, which may become claimable after a loop saw none: finish them.
     await runDueJobs({ db: ctx.db, clock, registry });
     const closeSec = (performance.now() - t1) / 1000;
+    const own = process.cpuUsage(own0);
+    const cpu1 = machineCpu();
+    await profile.stop();
     const count = await ctx.db.execute(`select count(*)::int as n from invoices where subscription_id is not null`);
     const invoices = Number((count as unknown as { rows: { n: number }[] }).rows[0]?.n ?? 0);
     const rate = invoices / closeSec;
@@ -98,6 +105,8 @@ export async function benchPeriodClose(options: { subscriptions?: number; worker
         closeSeconds: Number(closeSec.toFixed(2)),
         invoicesPerSecond: Math.round(rate),
         projectedSecondsFor100k: Math.round(100_000 / rate),
+        'machine CPU busy during close (%)': busyPercent(cpu0, cpu1),
+        'this process CPU µs per invoice': Math.round((own.user + own.system) / Math.max(1, invoices)),
       },
     };
   } finally {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import pg from 'pg';
 import type { Clock } from '../src/shared/clock.js';
 import { openDatabase, type Database } from '../src/store/database.js';
@@ -33,4 +35,38 @@ export async function freshPgDatabase(clock: Clock): Promise<{ database: Databas
 export function percentile(sortedMs: number[], p: number): number {
   if (!sortedMs.length) return NaN;
   return sortedMs[Math.min(sortedMs.length - 1, Math.floor((p / 100) * sortedMs.length))] ?? NaN;
+}
+
+/** With a path, profiles this thread until stop() and writes a .cpuprofile there. */
+export async function startProfile(path: string | undefined): Promise<{ stop(): Promise<void> }> {
+  if (!path) return { stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const r = (await post('Profiler.stop')) as { profile: unknown };
+      writeFileSync(path, JSON.stringify(r.profile));
+      session.disconnect();
+    },
+  };
+}
+
+/** Busy and total CPU time of the whole machine so far, in clock ticks (Linux /proc/stat; zeros elsewhere). */
+export function machineCpu(): { busy: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+
+/** Percent of all cores busy between two machineCpu() readings. */
+export function busyPercent(a: { busy: number; total: number }, b: { busy: number; total: number }): number | string {
+  return b.total > a.total ? Math.round((100 * (b.busy - a.busy)) / (b.total - a.total)) : 'n/a';
 }

@@ -1,3 +1,4 @@
+import { arrayParam } from '../store/array-params.js';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../store/database.js';
@@ -41,10 +42,8 @@ export async function succeedJob(db: Db, clock: Clock, lease: JobLease): Promise
 export async function succeedJobs(db: Db, clock: Clock, leases: readonly JobLease[]): Promise<Set<string>> {
   if (leases.length === 0) return new Set();
   const now = clock.now();
-  const held = sql.join(
-    leases.map((l) => sql`(${l.id}, ${l.lockedBy}, ${l.attempts}::int)`),
-    sql`, `,
-  );
+  // Three array parameters however many leases: see arrayParam.
+  const held = sql`select * from unnest(${arrayParam(jobs.id, leases.map((l) => l.id))}, ${arrayParam(jobs.lockedBy, leases.map((l) => l.lockedBy))}, ${arrayParam(jobs.attempts, leases.map((l) => l.attempts))})`;
   const done = await db
     .update(jobs)
     .set({ status: 'succeeded', lockedUntil: null, finishedAt: now, updatedAt: now })

@@ -1,5 +1,6 @@
 import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { arrayParam } from './array-params.js';
 import type { Db } from './database.js';
 
 /**
@@ -16,33 +17,20 @@ export async function bulkInsert<T extends PgTable>(db: Db, table: T, rows: read
   const all = getTableColumns(table) as Record<string, PgColumn>;
   const keys = Object.keys(first).filter((k) => all[k] !== undefined);
   const columns = keys.map((k) => all[k] as PgColumn);
-  const arrays = keys.map((k, c) =>
-    rows.map((row, i) => {
-      if (!(k in row)) throw new Error(`bulkInsert into ${tableName(table)}: row ${i} lacks '${k}'`);
-      return toArrayElement(columns[c] as PgColumn, (row as Record<string, unknown>)[k]);
-    }),
-  );
+  rows.forEach((row, i) => {
+    for (const k of keys) if (!(k in row)) throw new Error(`bulkInsert into ${tableName(table)}: row ${i} lacks '${k}'`);
+  });
   const names = sql.join(
     columns.map((c) => sql.identifier(c.name)),
     sql`, `,
   );
   const unnested = sql.join(
-    columns.map((c, i) => sql`${sql.param(arrays[i])}::${sql.raw(c.getSQLType())}[]`),
+    columns.map((c, i) => arrayParam(c, rows.map((row) => (row as Record<string, unknown>)[keys[i] as string]))),
     sql`, `,
   );
   const conflict: SQL = options.onConflictDoNothing ? sql` on conflict do nothing` : sql``;
   const result = await db.execute(sql`insert into ${table} (${names}) select * from unnest(${unnested})${conflict}`);
   return affectedRows(result);
-}
-
-function toArrayElement(column: PgColumn, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  const mapped = column.mapToDriverValue(value);
-  // Array parameters are sent as text: give bigints and dates their text form on both drivers.
-  if (typeof mapped === 'bigint') return mapped.toString();
-  if (mapped instanceof Date) return mapped.toISOString();
-  if (mapped !== null && typeof mapped === 'object') return JSON.stringify(mapped);
-  return mapped;
 }
 
 const tableName = (t: PgTable): string => (t as unknown as Record<symbol, string>)[Symbol.for('drizzle:Name')] ?? 'table';

@@ -1,4 +1,5 @@
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { currencyExponent, minorToJson, normalizeCurrency } from '../../core/money/index.js';
 import { conflict, invalid } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
@@ -79,7 +80,7 @@ export async function customerBalances(ctx: ServiceContext, customerIds: readonl
   const rows = await ctx.db
     .select({ customerId: balanceTransactions.customerId, currency: balanceTransactions.currency, sum: sql<string>`sum(${balanceTransactions.amount})::text` })
     .from(balanceTransactions)
-    .where(inArray(balanceTransactions.customerId, [...new Set(customerIds)]))
+    .where(anyOf(balanceTransactions.customerId, [...new Set(customerIds)]))
     .groupBy(balanceTransactions.customerId, balanceTransactions.currency);
   return new Map(rows.map((r) => [`${r.customerId}/${r.currency}`, BigInt(r.sum)]));
 }

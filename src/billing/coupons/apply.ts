@@ -2,7 +2,8 @@
  * Coupons on customers (R11): a customer holds at most one; a second is refused unless stacked. Also the
  * two calls invoicing and billing limits make: activeDiscountFor and recordCouponUse.
  */
-import { and, asc, count, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { and, asc, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { addInterval } from '../../core/periods/calendar.js';
 import type { Discount } from '../../core/pricing/discount.js';
 import { conflict, invalid, notFound, TallyError } from '../../shared/errors.js';
@@ -353,7 +354,7 @@ export async function activeDiscountsFor(ctx: ServiceContext, asks: readonly { c
     .select({ cc: customerCoupons, coupon: coupons })
     .from(customerCoupons)
     .innerJoin(coupons, eq(coupons.id, customerCoupons.couponId))
-    .where(and(inArray(customerCoupons.customerId, [...at.keys()]), isNull(customerCoupons.retiredAt)));
+    .where(and(anyOf(customerCoupons.customerId, [...at.keys()]), isNull(customerCoupons.retiredAt)));
   for (const row of rows) {
     const when = at.get(row.cc.customerId);
     if (!when || (row.cc.endsAt && row.cc.endsAt <= when)) continue;

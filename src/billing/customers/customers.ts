@@ -1,4 +1,5 @@
-import { and, asc, eq, gt, ilike, inArray, or, sql } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { and, asc, eq, gt, ilike, or, sql } from 'drizzle-orm';
 import { normalizeCurrency, currencyExponent } from '../../core/money/index.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
@@ -149,7 +150,7 @@ export async function lockCustomers(ctx: ServiceContext, ids: readonly string[])
   const rows = await ctx.db
     .select()
     .from(customers)
-    .where(inArray(customers.id, [...new Set(ids)]))
+    .where(anyOf(customers.id, [...new Set(ids)]))
     .orderBy(customers.id)
     .for('update');
   return new Map(rows.map((r) => [r.id, toCustomer(r)]));

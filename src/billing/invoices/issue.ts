@@ -4,7 +4,7 @@
  * draft-then-finalize round per invoice. The outcome is the one createDraftInvoice + finalizeInvoice give:
  * the same totals, number, balance ledger rows, events and provider push, in the same order per invoice.
  */
-import { inArray } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import { totalInvoice, type DraftLine, type InvoiceTotals } from '../../core/invoicing/index.js';
 import { enqueueJobs } from '../../jobs/enqueue.js';
 import { newId } from '../../shared/ids.js';
@@ -47,7 +47,7 @@ export async function issuePeriodInvoices(ctx: ServiceContext, list: readonly Pe
 
   const balances = await customerBalances(ctx, customerIds);
   const slugs = new Map(
-    (await ctx.db.select({ id: instances.id, slug: instances.slug }).from(instances).where(inArray(instances.id, [...new Set(list.map((p) => p.customer.instanceId))]))).map((r) => [r.id, r.slug]),
+    (await ctx.db.select({ id: instances.id, slug: instances.slug }).from(instances).where(anyOf(instances.id, [...new Set(list.map((p) => p.customer.instanceId))]))).map((r) => [r.id, r.slug]),
   );
   const planned = list.map((p) => {
     const draft = draftTotals(p.lines, p.discount); // refuses an oversized invoice

@@ -1,4 +1,5 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Catalog, Price } from '../../core/catalog/model.js';
 import { linesFromRating, type DraftLine } from '../../core/invoicing/index.js';
 import { Decimal } from '../../core/money/index.js';
@@ -143,14 +144,14 @@ export async function closePeriods(ctx: ServiceContext, list: readonly PeriodToC
   return inTransaction(ctx.db, async (tx) => {
     const c = withDb(ctx, tx);
     const subIds = [...new Set(periods.map((x) => x.p.subscription_id))];
-    const subs = new Map((await tx.select().from(subscriptions).where(inArray(subscriptions.id, subIds))).map((s) => [s.id, s]));
+    const subs = new Map((await tx.select().from(subscriptions).where(anyOf(subscriptions.id, subIds))).map((s) => [s.id, s]));
     for (const x of periods) if (!subs.has(x.p.subscription_id)) throw invalid('subscription_unknown', `No subscription '${x.p.subscription_id}'.`, 'subscription_id');
     // Invoicing a customer is serialized: a rerun waits here and then finds the first run's invoice.
     const customers = await lockCustomers(c, [...subs.values()].map((s) => s.customerId));
     const existing = await tx
       .select({ id: invoices.id, subscriptionId: invoices.subscriptionId, periodStart: invoices.periodStart })
       .from(invoices)
-      .where(and(inArray(invoices.subscriptionId, subIds), inArray(invoices.periodStart, [...new Set(periods.map((x) => x.start.getTime()))].map((t) => new Date(t)))));
+      .where(and(anyOf(invoices.subscriptionId, subIds), anyOf(invoices.periodStart, [...new Set(periods.map((x) => x.start.getTime()))].map((t) => new Date(t)))));
     const done = new Map(existing.map((e) => [`${e.subscriptionId}/${e.periodStart?.getTime()}`, e.id as string | null]));
     const key = (x: { p: PeriodToClose; start: Date }) => `${x.p.subscription_id}/${x.start.getTime()}`;
 

@@ -6,7 +6,8 @@
  * evaluations racing on PostgreSQL (two API nodes ingesting for one customer) serialize on the row, and
  * the second one sees the flag the first one set and records nothing.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { and, asc, eq } from 'drizzle-orm';
 import type { DateRange } from '../../core/periods/calendar.js';
 import type { Discount } from '../../core/pricing/discount.js';
 import { unitLimitForBudget, type UnitLimit } from '../../core/pricing/limit.js';
@@ -200,7 +201,7 @@ export async function evaluateTouched(ctx: ServiceContext, touched: readonly { c
   const rows = await ctx.db
     .select({ customerId: billingLimits.customerId, productKey: billingLimits.productKey })
     .from(billingLimits)
-    .where(inArray(billingLimits.customerId, customerIds));
+    .where(anyOf(billingLimits.customerId, customerIds));
   if (rows.length === 0) return result;
   const catalog = (await currentCatalogVersion(ctx.db)).catalog;
   const limited = new Set(rows.map((r) => `${r.customerId}\u0000${r.productKey}`));

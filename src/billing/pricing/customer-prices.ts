@@ -4,7 +4,8 @@
  * with the customer price in force at the period's start instead of the item's catalog price; the
  * subscription item keeps its catalog price for everything else (plan, features, interval).
  */
-import { eq, inArray } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { eq } from 'drizzle-orm';
 import type { Catalog, Price, Tier } from '../../core/catalog/model.js';
 import { Decimal } from '../../core/money/decimal.js';
 import { invalid } from '../../shared/errors.js';
@@ -111,7 +112,7 @@ export async function listCustomerPrices(db: Db, customerId: string): Promise<Cu
 export async function customerPricesInForce(db: Db, asks: readonly { customerId: string; at: Date }[]): Promise<Map<string, CustomerPrice[]>> {
   const out = new Map<string, CustomerPrice[]>();
   if (asks.length === 0) return out;
-  const rows = (await db.select().from(customerPrices).where(inArray(customerPrices.customerId, [...new Set(asks.map((a) => a.customerId))]))).map(toCustomerPrice);
+  const rows = (await db.select().from(customerPrices).where(anyOf(customerPrices.customerId, [...new Set(asks.map((a) => a.customerId))]))).map(toCustomerPrice);
   for (const a of asks) {
     const t = a.at.getTime();
     const inForce = rows.filter((r) => r.customerId === a.customerId && r.validFrom.getTime() <= t && (r.validUntil === null || r.validUntil.getTime() > t));

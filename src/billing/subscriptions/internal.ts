@@ -2,7 +2,8 @@
  * Row-level building blocks shared by the subscription services, the timeline (roll-over, startup expiry)
  * and schedules. Not exported from the module: callers hold the customer lock and a transaction.
  */
-import { and, desc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { and, desc, eq, isNull, ne } from 'drizzle-orm';
 import type { Interval, Price } from '../../core/catalog/model.js';
 import { periodAt } from '../../core/periods/calendar.js';
 import { itemValidUntil, startupExpiryOf } from '../../core/subscriptions/startup.js';
@@ -138,7 +139,7 @@ export async function applyProductTarget(
     wanted.every((p) => current.some((i) => i.priceKey === p.key && i.planKey === target.planKey && i.catalogVersionId === target.catalogVersionId));
   if (same && !renew) return null;
   if (current.length > 0) {
-    await ctx.db.update(subscriptionItems).set({ endedAt: at }).where(inArray(subscriptionItems.id, current.map((i) => i.id)));
+    await ctx.db.update(subscriptionItems).set({ endedAt: at }).where(anyOf(subscriptionItems.id, current.map((i) => i.id)));
   }
   const started: SubscriptionItem[] = [];
   if (target !== null && wanted.length > 0) {

@@ -3,7 +3,8 @@
  * customer lock and applies only what is still due, so a second run (or a run after the change it was
  * queued for was undone) does nothing.
  */
-import { eq, inArray } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { eq } from 'drizzle-orm';
 import type { JobRow } from '../../jobs/types.js';
 import { subscriptions } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';
@@ -47,10 +48,10 @@ export async function advanceSubscriptionsBatch(ctx: ServiceContext, list: reado
   const ids = [...new Set(list.map((j) => field(j.payload, 'subscription_id')))];
   await inTransaction(ctx.db, async (tx) => {
     const c = withDb(ctx, tx);
-    const owners = await tx.select({ customerId: subscriptions.customerId }).from(subscriptions).where(inArray(subscriptions.id, ids));
+    const owners = await tx.select({ customerId: subscriptions.customerId }).from(subscriptions).where(anyOf(subscriptions.id, ids));
     const customers = await lockCustomers(c, owners.map((o) => o.customerId));
     // Read under the locks: a change that committed while we waited is seen.
-    const rows = await tx.select().from(subscriptions).where(inArray(subscriptions.id, ids)).orderBy(subscriptions.id);
+    const rows = await tx.select().from(subscriptions).where(anyOf(subscriptions.id, ids)).orderBy(subscriptions.id);
     const now = c.clock.now();
     const plain: { sub: SubscriptionRow; instanceId: string | null }[] = [];
     for (const row of rows) {

@@ -1,4 +1,5 @@
-import { eq, inArray } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { eq } from 'drizzle-orm';
 import type { Interval } from '../../core/catalog/model.js';
 import { periodAt } from '../../core/periods/calendar.js';
 import { startOfUtcDay } from '../../core/periods/days.js';
@@ -331,7 +332,7 @@ export async function itemsOfSubscriptions(db: Db, subscriptionIds: readonly str
   const rows = await db
     .select()
     .from(subscriptionItems)
-    .where(inArray(subscriptionItems.subscriptionId, [...subscriptionIds]))
+    .where(anyOf(subscriptionItems.subscriptionId, [...subscriptionIds]))
     .orderBy(subscriptionItems.startedAt, subscriptionItems.id);
   for (const item of await toItems(db, rows)) out.get(item.subscriptionId)?.push(item);
   return out;

@@ -1,4 +1,5 @@
-import { and, eq, inArray, max, ne, or, sql } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { and, eq, max, ne, or, sql } from 'drizzle-orm';
 import type { Catalog } from '../../core/catalog/model.js';
 import type { Db } from '../../store/database.js';
 import { Decimal } from '../../core/money/index.js';
@@ -34,8 +35,8 @@ async function resolveCustomers(ctx: ServiceContext, instanceId: string, refs: s
   const ids = refs.filter((r) => r.startsWith('cus_'));
   const ext = refs.filter((r) => !r.startsWith('cus_'));
   const conds = [];
-  if (ids.length) conds.push(inArray(customers.id, ids));
-  if (ext.length) conds.push(inArray(customers.externalId, ext));
+  if (ids.length) conds.push(anyOf(customers.id, ids));
+  if (ext.length) conds.push(anyOf(customers.externalId, ext));
   const map = new Map<string, string>();
   if (!conds.length) return map;
   const rows = await ctx.db
@@ -55,7 +56,7 @@ async function closedUntil(ctx: ServiceContext, customerIds: string[]): Promise<
   const rows = await ctx.db
     .select({ customerId: invoices.customerId, end: max(invoices.periodEnd) })
     .from(invoices)
-    .where(and(inArray(invoices.customerId, customerIds), ne(invoices.status, 'draft')))
+    .where(and(anyOf(invoices.customerId, customerIds), ne(invoices.status, 'draft')))
     .groupBy(invoices.customerId);
   return new Map(rows.filter((r) => r.end).map((r) => [r.customerId, r.end as Date]));
 }

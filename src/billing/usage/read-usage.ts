@@ -1,4 +1,5 @@
-import { and, count, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { and, count, eq, gte, lt, sql } from 'drizzle-orm';
 import type { Aggregation } from '../../core/catalog/model.js';
 import { Decimal } from '../../core/money/index.js';
 import { invalid } from '../../shared/errors.js';
@@ -80,7 +81,7 @@ export async function usageForPeriods(ctx: ServiceContext, needs: readonly Usage
       const rows = await ctx.db
         .select({ customerId: usageUniqueKeys.customerId, metric: usageUniqueKeys.metric, n: sql<string>`count(distinct ${usageUniqueKeys.uniqueKey})` })
         .from(usageUniqueKeys)
-        .where(and(inArray(usageUniqueKeys.customerId, customerIds), inArray(usageUniqueKeys.metric, metrics), gte(usageUniqueKeys.day, utcDay(start)), lt(usageUniqueKeys.day, utcDay(end))))
+        .where(and(anyOf(usageUniqueKeys.customerId, customerIds), anyOf(usageUniqueKeys.metric, metrics), gte(usageUniqueKeys.day, utcDay(start)), lt(usageUniqueKeys.day, utcDay(end))))
         .groupBy(usageUniqueKeys.customerId, usageUniqueKeys.metric);
       const counts = new Map(rows.map((r) => [pairKey(r.customerId, r.metric), r.n]));
       for (const n of group) out.set(usageNeedKey(n), Decimal.from(String(counts.get(pairKey(n.customerId, n.metric)) ?? 0)));
@@ -89,7 +90,7 @@ export async function usageForPeriods(ctx: ServiceContext, needs: readonly Usage
     const rows = await ctx.db
       .select({ customerId: usageDaily.customerId, metric: usageDaily.metric, sum: usageDaily.sum, count: usageDaily.count, max: usageDaily.max, lastValue: usageDaily.lastValue, lastAt: usageDaily.lastAt })
       .from(usageDaily)
-      .where(and(inArray(usageDaily.customerId, customerIds), inArray(usageDaily.metric, metrics), gte(usageDaily.day, utcDay(start)), lt(usageDaily.day, utcDay(end))));
+      .where(and(anyOf(usageDaily.customerId, customerIds), anyOf(usageDaily.metric, metrics), gte(usageDaily.day, utcDay(start)), lt(usageDaily.day, utcDay(end))));
     const daily = new Map<string, DailyRow[]>();
     for (const r of rows) {
       const k = pairKey(r.customerId, r.metric);

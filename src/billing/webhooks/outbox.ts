@@ -4,7 +4,8 @@
  * a process dies, nothing sent for a change that rolled back). Only when the event could matter to some
  * endpoint: an instance without enabled endpoints pays one indexed read per event and nothing more.
  */
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
+import { and, eq, isNull } from 'drizzle-orm';
 import { enqueueJob, enqueueJobs } from '../../jobs/enqueue.js';
 import { webhookEndpoints } from '../../store/schema.js';
 import type { ServiceContext } from '../context.js';
@@ -33,7 +34,7 @@ export async function queueWebhookFanOuts(ctx: ServiceContext, list: readonly { 
   const listening = await ctx.db
     .selectDistinct({ instanceId: webhookEndpoints.instanceId })
     .from(webhookEndpoints)
-    .where(and(inArray(webhookEndpoints.instanceId, [...new Set(relevant.map((e) => e.instanceId as string))]), eq(webhookEndpoints.status, 'enabled'), isNull(webhookEndpoints.deletedAt)));
+    .where(and(anyOf(webhookEndpoints.instanceId, [...new Set(relevant.map((e) => e.instanceId as string))]), eq(webhookEndpoints.status, 'enabled'), isNull(webhookEndpoints.deletedAt)));
   const wanted = new Set(listening.map((l) => l.instanceId));
   await enqueueJobs(
     ctx,
