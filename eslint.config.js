@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.tally/**', 'web/dist/**', 'drizzle/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.tally/**', 'web/dist/**', 'drizzle/**', 'coverage/**', 'scratch/**', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
