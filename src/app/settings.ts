@@ -23,6 +23,13 @@ export interface Settings {
   /** Whether `tally serve` also runs the job worker (default yes; TALLY_WORKER=off for API-only nodes on PostgreSQL). */
   runWorker: boolean;
   /**
+   * Job slots the worker runs at once (TALLY_WORKER_CONCURRENCY; default 1 on PGlite, whose one session
+   * runs one transaction at a time, and 2 on PostgreSQL, so one batch's queries overlap another's work).
+   */
+  workerConcurrency: number | null;
+  /** How long an idle worker waits before looking for due jobs again (TALLY_WORKER_POLL_MS, default 1000). */
+  workerPollMs: number;
+  /**
    * Minutes a closed period's invoice waits for late usage (R17). Null when TALLY_INVOICE_GRACE_MINUTES is
    * unset: the value stored in the database is used (60 when none was ever set). See billing/invoicing/grace.ts.
    */
@@ -51,6 +58,18 @@ function readPoolSize(raw: string | undefined): number {
   return n;
 }
 
+/** The worker's slots and idle poll interval for a database of this kind. */
+export function workerTuning(settings: Settings, databaseKind: 'pglite' | 'postgres'): { concurrency: number; pollMs: number } {
+  return { concurrency: settings.workerConcurrency ?? (databaseKind === 'pglite' ? 1 : 2), pollMs: settings.workerPollMs };
+}
+
+function readWholeNumber(raw: string | undefined, name: string, min: number, max: number): number | null {
+  if (raw === undefined || raw === '') return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw invalid('invalid_setting', `${name} must be a whole number from ${min} to ${max}, got '${raw}'.`, name);
+  return n;
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const port = env.PORT === undefined || env.PORT === '' ? 4242 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -69,6 +88,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     prettyLogs: env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : Boolean(process.stdout.isTTY),
     adminPassword: env.TALLY_ADMIN_PASSWORD || null,
     runWorker: env.TALLY_WORKER !== 'off',
+    workerConcurrency: readWholeNumber(env.TALLY_WORKER_CONCURRENCY, 'TALLY_WORKER_CONCURRENCY', 1, 64),
+    workerPollMs: readWholeNumber(env.TALLY_WORKER_POLL_MS, 'TALLY_WORKER_POLL_MS', 10, 60_000) ?? 1000,
     invoiceGraceMinutes: readGraceMinutes(env.TALLY_INVOICE_GRACE_MINUTES),
     seller: readSellerDetails(env),
     approvals: parseApprovalPolicy(env.TALLY_APPROVALS),

@@ -15,7 +15,7 @@ import type { Database } from '../store/database.js';
 import type { Logger } from './logger.js';
 import { openStore } from './open-store.js';
 import { storeSharedSettings } from './shared-settings.js';
-import type { Settings } from './settings.js';
+import { workerTuning, type Settings } from './settings.js';
 import { VERSION } from './version.js';
 
 export interface RunningTally {
@@ -65,7 +65,7 @@ export async function startTally(settings: Settings, clock: Clock, logger: Logge
     if (firstRun) logger.info({ instance: firstRun.instance.id, key: firstRun.instanceKey.id, owner: firstRun.owner.id }, 'first run: created the demo instance, its key and the owner account');
     // The worker runs in the serving process: on PGlite it is the only process there can be (the lock),
     // on PostgreSQL `tally worker` processes may run beside it.
-    const worker = settings.runWorker ? startWorker({ database, clock, registry: buildJobRegistry({ provider: payments.provider }), logger }) : null;
+    const worker = settings.runWorker ? startWorker({ database, clock, registry: buildJobRegistry({ provider: payments.provider }), logger, ...workerTuning(settings, database.kind) }) : null;
     const finalApp = app;
     let closing: Promise<void> | null = null;
     return {

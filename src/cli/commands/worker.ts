@@ -1,6 +1,6 @@
 import { createLogger } from '../../app/logger.js';
 import { openStore } from '../../app/open-store.js';
-import { readSettings } from '../../app/settings.js';
+import { readSettings, workerTuning } from '../../app/settings.js';
 import { storeSharedSettings } from '../../app/shared-settings.js';
 import { createPayments } from '../../billing/providers/select.js';
 import { buildJobRegistry } from '../../jobs/registry-default.js';
@@ -49,7 +49,7 @@ export async function workerCommand(options: WorkerCommandOptions = {}): Promise
     return null;
   }
   const registry = buildJobRegistry({ provider: createPayments(settings.payments, clock).provider });
-  const worker = startWorker({ database, clock, registry, logger });
+  const worker = startWorker({ database, clock, registry, logger, ...workerTuning(settings, database.kind) });
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
