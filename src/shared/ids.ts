@@ -45,14 +45,17 @@ let lastMs = -1;
 let lastRand = 0n;
 const RAND_MAX = (1n << 80n) - 1n;
 
-function encode(value: bigint, length: number): string {
+/** `value` (a whole number below 2^53) as `length` base32 digits, most significant first. */
+function encode(value: number, length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) {
-    out = ALPHABET[Number(value & 31n)] + out;
-    value >>= 5n;
+    out = ALPHABET[value % 32] + out;
+    value = Math.floor(value / 32);
   }
   return out;
 }
+
+const LOW_40 = (1n << 40n) - 1n;
 
 /** A new ID for `kind` at time `at` (pass the injected clock's now; IDs only need it for ordering). */
 export function newId(kind: IdKind, at: Date): string {
@@ -71,7 +74,8 @@ export function newId(kind: IdKind, at: Date): string {
     // Keep the top bit clear so increments within one millisecond never overflow in practice.
     lastRand = BigInt('0x' + randomBytes(10).toString('hex')) >> 1n;
   }
-  return `${ID_PREFIXES[kind]}_${encode(BigInt(ms), 10)}${encode(lastRand, 16)}`;
+  // Number arithmetic on 40-bit halves: the same digits as encoding the 80-bit value, at a fraction of the cost.
+  return `${ID_PREFIXES[kind]}_${encode(ms, 10)}${encode(Number(lastRand >> 40n), 8)}${encode(Number(lastRand & LOW_40), 8)}`;
 }
 
 const ID_RE = /^([a-z]+)_([0-9A-HJKMNP-TV-Z]{26})$/;

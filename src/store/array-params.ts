@@ -26,16 +26,21 @@ export function toArrayElement(column: PgColumn, value: unknown): string | null 
   return String(mapped as number | bigint | boolean);
 }
 
-const NEEDS_ESCAPE = /["\\]/;
+/** JSON escapes that mean something else (or nothing) inside an array literal: \n, \t, \u0000 and so on. */
+const JSON_ONLY_ESCAPE = /\\[bfnrtu]/;
 
 /** `{"a","b",NULL}`: every element quoted (so commas, braces and spaces are plain text), `"` and `\` escaped. */
 export function arrayLiteral(elements: readonly (string | null)[]): string {
+  // Fast path: JSON quotes strings exactly as an array literal does (`"` and `\` backslash-escaped), and an
+  // unquoted null is NULL to PostgreSQL. Only its escapes for control characters differ, so with any of
+  // those (or a backslash before one of those letters) the literal is built element by element instead.
+  const json = JSON.stringify(elements);
+  if (!JSON_ONLY_ESCAPE.test(json)) return `{${json.slice(1, -1)}}`;
   let out = '{';
   for (let i = 0; i < elements.length; i++) {
     if (i > 0) out += ',';
     const e = elements[i];
-    if (e === null || e === undefined) out += 'NULL';
-    else out += NEEDS_ESCAPE.test(e) ? `"${e.replace(/[\\"]/g, '\\$&')}"` : `"${e}"`;
+    out += e === null || e === undefined ? 'NULL' : `"${e.replace(/[\\"]/g, '\\$&')}"`;
   }
   return `${out}}`;
 }

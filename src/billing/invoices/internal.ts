@@ -143,7 +143,11 @@ export function checkDiscount(d: InvoiceDiscount | null | undefined): void {
 
 /** The totals of a draft: the balance is applied only at finalization, so drafts are totalled without it. */
 export function draftTotals(lines: readonly DraftLine[], discount: InvoiceDiscount | null): InvoiceTotals {
-  const totals = totalInvoice({ lines, discount, customerBalance: 0n });
+  return checkInvoiceSize(totalInvoice({ lines, discount, customerBalance: 0n }));
+}
+
+/** Refuses an invoice whose subtotal is beyond what any invoice may hold. */
+export function checkInvoiceSize(totals: InvoiceTotals): InvoiceTotals {
   if (totals.subtotal > MAX_INVOICE_AMOUNT) throw invalid('invoice_too_large', `The invoice subtotal ${totals.subtotal} is too large.`, 'lines');
   return totals;
 }

@@ -5,7 +5,7 @@
  * the same totals, number, balance ledger rows, events and provider push, in the same order per invoice.
  */
 import { anyOf } from '../../store/array-params.js';
-import { totalInvoice, type DraftLine, type InvoiceTotals } from '../../core/invoicing/index.js';
+import { totalInvoice, withoutBalance, type DraftLine, type InvoiceTotals } from '../../core/invoicing/index.js';
 import { enqueueJobs } from '../../jobs/enqueue.js';
 import { newId } from '../../shared/ids.js';
 import { bulkInsert } from '../../store/bulk-insert.js';
@@ -14,7 +14,7 @@ import { addBalanceTransaction, customerBalances } from '../balance/balance.js';
 import type { ServiceContext } from '../context.js';
 import type { Customer } from '../customers/customers.js';
 import { recordEvents, type EventInput } from '../events/record-event.js';
-import { checkDiscount, collectionSettings, draftTotals, finalizedFields, lineValues, totalsValues } from './internal.js';
+import { checkDiscount, checkInvoiceSize, collectionSettings, finalizedFields, lineValues, totalsValues } from './internal.js';
 import { encodeDiscount, invoiceSnapshot, type InvoiceDiscount, type InvoiceRow } from './model.js';
 import { invoicePrefix, takeInvoiceNumbers } from './numbering.js';
 import { providerPushJob } from './provider-link.js';
@@ -50,8 +50,8 @@ export async function issuePeriodInvoices(ctx: ServiceContext, list: readonly Pe
     (await ctx.db.select({ id: instances.id, slug: instances.slug }).from(instances).where(anyOf(instances.id, [...new Set(list.map((p) => p.customer.instanceId))]))).map((r) => [r.id, r.slug]),
   );
   const planned = list.map((p) => {
-    const draft = draftTotals(p.lines, p.discount); // refuses an oversized invoice
-    const final = totalInvoice({ lines: p.lines, discount: p.discount, customerBalance: balances.get(`${p.customer.id}/${p.customer.currency}`) ?? 0n });
+    const final = checkInvoiceSize(totalInvoice({ lines: p.lines, discount: p.discount, customerBalance: balances.get(`${p.customer.id}/${p.customer.currency}`) ?? 0n }));
+    const draft = withoutBalance(final);
     const slug = slugs.get(p.customer.instanceId);
     if (slug === undefined) throw new Error(`instance ${p.customer.instanceId} of customer ${p.customer.id} not found`);
     return { p, draft, final, prefix: invoicePrefix(slug), id: newId('invoice', now) };

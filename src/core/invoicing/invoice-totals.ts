@@ -77,3 +77,11 @@ export function totalInvoice(args: {
     amountDue: total + applied,
   };
 }
+
+/**
+ * The totals a draft shows, from totals already computed with a balance: the balance is applied last and
+ * touches nothing before it, so this equals totalInvoice with a zero balance without computing it again.
+ */
+export function withoutBalance(totals: InvoiceTotals): InvoiceTotals {
+  return { ...totals, startingBalance: 0n, appliedBalance: 0n, endingBalance: 0n, amountDue: totals.total };
+}

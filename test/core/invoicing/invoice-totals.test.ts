@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { totalInvoice, type DraftLine } from '../../../src/core/invoicing/index.js';
+import { totalInvoice, withoutBalance, type DraftLine } from '../../../src/core/invoicing/index.js';
 import { Decimal } from '../../../src/core/money/index.js';
 
 const line = (amount: bigint, productKey: string | null = 'product_analytics', discountable = true): DraftLine => ({
@@ -122,6 +122,8 @@ describe('totalInvoice', () => {
           expect(t.startingBalance - t.endingBalance).toBe(t.appliedBalance);
           expect(t.amountDue).toBe(t.total + t.appliedBalance);
           if (balance <= 0n) expect(t.amountDue <= t.total).toBe(true);
+          // What a draft shows, derived from these totals, is exactly the totals without a balance.
+          expect(withoutBalance(t)).toEqual(totalInvoice({ lines: amounts.map((a) => line(a)), discount, customerBalance: 0n }));
         },
       ),
       { numRuns: 500 },
