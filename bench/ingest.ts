@@ -18,7 +18,7 @@ import { createCustomer } from '../src/billing/customers/customers.js';
 import { createInstance } from '../src/billing/instances/instances.js';
 import { buildServer } from '../src/http/server.js';
 import { systemClock } from '../src/shared/clock.js';
-import { busyPercent, freshPgDatabase, machineCpu, startProfile } from './support.js';
+import { busyPercent, freshPgDatabase, machineCpu, stealPercent, startProfile } from './support.js';
 
 const BATCH = 1000;
 const CUSTOMERS = 200;
@@ -161,6 +161,7 @@ export async function benchIngest(options: { batches?: number; concurrency?: num
         // Where the CPU went during the HTTP phase: the machine as a whole (all cores, so 100% = every core
         // busy) and this process (the server's event loop plus the client's worker thread).
         'machine CPU busy during HTTP (%)': busyPercent(cpu0, cpu1),
+        'CPU stolen by the host during HTTP (%)': stealPercent(cpu0, cpu1),
         'this process CPU µs per event': Number((((serverCpu.user + serverCpu.system) / total)).toFixed(1)),
         concurrency,
       },

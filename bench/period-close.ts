@@ -21,7 +21,7 @@ import { runDueJobs } from '../src/jobs/index.js';
 import { buildJobRegistry } from '../src/jobs/registry-default.js';
 import { ManualClock, systemClock } from '../src/shared/clock.js';
 import type { Db } from '../src/store/database.js';
-import { busyPercent, freshPgDatabase, machineCpu } from './support.js';
+import { busyPercent, freshPgDatabase, machineCpu, stealPercent } from './support.js';
 
 const config = `
 version: 1
@@ -204,6 +204,7 @@ export async function benchPeriodClose(options: { subscriptions?: number; proces
         projectedSecondsFor100k: Math.round(100_000 / rate),
         'goal: 100,000 in under 60 s': 100_000 / rate < 60 ? 'met' : 'NOT met',
         'machine CPU busy during close (%)': busyPercent(cpu0, cpu1),
+        'CPU stolen by the host during close (%)': stealPercent(cpu0, cpu1),
         'worker processes CPU µs per invoice': Math.round((workerCpu * 1e6) / Math.max(1, invoices)),
       },
     };

@@ -54,19 +54,29 @@ export async function startProfile(path: string | undefined): Promise<{ stop(): 
   };
 }
 
-/** Busy and total CPU time of the whole machine so far, in clock ticks (Linux /proc/stat; zeros elsewhere). */
-export function machineCpu(): { busy: number; total: number } {
+/**
+ * CPU time of the whole machine so far, in clock ticks (Linux /proc/stat; zeros elsewhere): busy (this
+ * machine's own work), steal (time the hypervisor gave to other guests) and the total.
+ */
+export function machineCpu(): { busy: number; steal: number; total: number } {
   try {
     const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
     const total = f.reduce((a, b) => a + b, 0);
-    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+    const steal = f[7] ?? 0;
+    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0) - steal, steal, total };
   } catch {
-    return { busy: 0, total: 0 };
+    return { busy: 0, steal: 0, total: 0 };
   }
 }
 
+type CpuReading = ReturnType<typeof machineCpu>;
 
-/** Percent of all cores busy between two machineCpu() readings. */
-export function busyPercent(a: { busy: number; total: number }, b: { busy: number; total: number }): number | string {
+/** Percent of all cores busy with this machine's work between two machineCpu() readings. */
+export function busyPercent(a: CpuReading, b: CpuReading): number | string {
   return b.total > a.total ? Math.round((100 * (b.busy - a.busy)) / (b.total - a.total)) : 'n/a';
+}
+
+/** Percent of all cores' time the hypervisor gave to other guests: high values make every figure lower. */
+export function stealPercent(a: CpuReading, b: CpuReading): number | string {
+  return b.total > a.total ? Math.round((100 * (b.steal - a.steal)) / (b.total - a.total)) : 'n/a';
 }

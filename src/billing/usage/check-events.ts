@@ -48,5 +48,6 @@ export function checkEvent(raw: UsageEventInput, index: number, c: CheckContext)
   }
   const props = raw.properties && typeof raw.properties === 'object' && !Array.isArray(raw.properties) ? raw.properties : null;
   const uk = props && typeof props.unique_key === 'string' ? props.unique_key : value.toString();
-  return { ok: true, event: { index, eventId: id, customerId, metric: raw.metric, value, timestamp, properties: props, uniqueKey: uk } };
+  const timestampIso = timestamp.toISOString();
+  return { ok: true, event: { index, eventId: id, customerId, metric: raw.metric, value, timestamp, timestampIso, day: timestampIso.slice(0, 10), properties: props, uniqueKey: uk } };
 }

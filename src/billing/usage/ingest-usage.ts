@@ -1,4 +1,4 @@
-import { anyOf } from '../../store/array-params.js';
+import { anyOf, arrayLiteral } from '../../store/array-params.js';
 import { and, eq, max, ne, or, sql } from 'drizzle-orm';
 import type { Catalog } from '../../core/catalog/model.js';
 import type { Db } from '../../store/database.js';
@@ -9,7 +9,7 @@ import { inTransaction } from '../../store/transaction.js';
 import { currentCatalogVersion } from '../catalog/catalog-versions.js';
 import type { ServiceContext } from '../context.js';
 import { checkEvent } from './check-events.js';
-import { MAX_BATCH, utcDay, type CheckedEvent, type IngestResult, type UsageEventInput } from './usage-event.js';
+import { MAX_BATCH, type CheckedEvent, type IngestResult, type UsageEventInput } from './usage-event.js';
 
 export interface IngestSummary {
   accepted: number;
@@ -64,7 +64,7 @@ async function closedUntil(ctx: ServiceContext, customerIds: string[]): Promise<
 function aggregateByDay(events: CheckedEvent[]): DayAgg[] {
   const byKey = new Map<string, DayAgg>();
   for (const e of events) {
-    const day = utcDay(e.timestamp);
+    const day = e.day;
     const key = `${e.customerId}\u0000${e.metric}\u0000${day}`;
     const a = byKey.get(key);
     if (!a) {
@@ -80,11 +80,11 @@ function aggregateByDay(events: CheckedEvent[]): DayAgg[] {
     }
   }
   // A fixed order: concurrent batches on PostgreSQL then take row locks in the same order (no deadlocks).
-  return [...byKey.values()].sort((x, y) => (x.customerId + x.metric + x.day < y.customerId + y.metric + y.day ? -1 : 1));
+  return [...byKey.keys()].sort().map((k) => byKey.get(k) as DayAgg);
 }
 
-/** Binds a whole JS array as ONE parameter (drizzle would otherwise expand it into one parameter per element). */
-const arr = (values: unknown[]) => sql.param(values);
+/** Binds a whole JS array as ONE parameter: an array literal the statement casts to the column's type. */
+const arr = (values: readonly (string | number | null)[]) => sql.param(arrayLiteral(values.map((v) => (v === null ? null : String(v)))));
 
 // The writes below use unnest() over one array per column: a 1,000-event batch is one short statement
 // with 7 parameters instead of 7,000, which PostgreSQL parses and plans in a fraction of the time.
@@ -96,7 +96,7 @@ async function insertRawEvents(tx: Db, events: CheckedEvent[], receivedAt: Date)
     insert into usage_events (customer_id, event_id, metric, value, timestamp, properties, received_at)
     select c, e, m, v, t, p, ${receivedAt.toISOString()}::timestamptz
     from unnest(${arr(events.map((e) => e.customerId))}::text[], ${arr(events.map((e) => e.eventId))}::text[], ${arr(events.map((e) => e.metric))}::text[],
-                ${arr(events.map((e) => e.value.toString()))}::numeric[], ${arr(events.map((e) => e.timestamp.toISOString()))}::timestamptz[], ${arr(props)}::jsonb[])
+                ${arr(events.map((e) => e.value.toString()))}::numeric[], ${arr(events.map((e) => e.timestampIso))}::timestamptz[], ${arr(props)}::jsonb[])
       as x(c, e, m, v, t, p)
     on conflict (customer_id, event_id) do nothing
     returning customer_id, event_id`)) as unknown as { rows: { customer_id: string; event_id: string }[] };
@@ -128,7 +128,7 @@ async function upsertUniqueKeys(tx: Db, events: CheckedEvent[]): Promise<void> {
   if (!events.length) return;
   const byKey = new Map<string, [string, string, string, string]>();
   for (const e of events) {
-    const row: [string, string, string, string] = [e.customerId, e.metric, utcDay(e.timestamp), e.uniqueKey];
+    const row: [string, string, string, string] = [e.customerId, e.metric, e.day, e.uniqueKey];
     byKey.set(row.join('\u0000'), row);
   }
   const rows = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r);

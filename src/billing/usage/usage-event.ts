@@ -30,6 +30,9 @@ export interface CheckedEvent {
   metric: string;
   value: Decimal;
   timestamp: Date;
+  /** `timestamp` as ISO 8601 and its UTC day, computed once: a batch writes and groups by them. */
+  timestampIso: string;
+  day: string;
   properties: Record<string, unknown> | null;
   /** What the `unique` aggregation counts: `properties.unique_key` when given, else the value. */
   uniqueKey: string;
