@@ -165,16 +165,18 @@ export async function ingestUsage(ctx: ServiceContext, instanceId: string, batch
     const results: IngestResult[] = new Array(batch.length);
     const good: CheckedEvent[] = [];
     const seen = new Set<string>();
+    // One context for the whole batch: no closures made per event.
+    const check = {
+      now,
+      metrics: catalog.metrics,
+      customerIdOf: (ref: string) => customerOf.get(ref) ?? null,
+      isClosed: (cid: string, at: Date) => {
+        const until = closed.get(cid);
+        return until !== undefined && at < until;
+      },
+    };
     batch.forEach((raw, i) => {
-      const r = checkEvent(raw, i, {
-        now,
-        metrics: catalog.metrics,
-        customerIdOf: (ref) => customerOf.get(ref) ?? null,
-        isClosed: (cid, at) => {
-          const until = closed.get(cid);
-          return until !== undefined && at < until;
-        },
-      });
+      const r = checkEvent(raw, i, check);
       if (!r.ok) {
         results[i] = r.result;
         return;

@@ -105,6 +105,8 @@ export class Decimal {
     if (typeof value === 'bigint') return Decimal.fromBigInt(value);
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) throw invalid('invalid_decimal', `${value} is not a finite number.`, param);
+      // Whole numbers (most usage values) need no text round trip.
+      if (Number.isSafeInteger(value)) return new Decimal(BigInt(value) * SCALE);
       return Decimal.parse(String(value), param);
     }
     return Decimal.parse(value, param);
@@ -199,7 +201,9 @@ export class Decimal {
     const neg = this.scaled < 0n;
     const abs = neg ? -this.scaled : this.scaled;
     const int = abs / SCALE;
-    const frac = (abs % SCALE).toString().padStart(DECIMAL_PLACES, '0').replace(/0+$/, '');
+    const rest = abs % SCALE;
+    if (rest === 0n) return `${neg ? '-' : ''}${int}`;
+    const frac = rest.toString().padStart(DECIMAL_PLACES, '0').replace(/0+$/, '');
     return `${neg ? '-' : ''}${int}${frac ? '.' + frac : ''}`;
   }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Decimal, DECIMAL_PLACES, divRound, type RoundingMode } from '../../../src/core/money/decimal.js';
 import { TallyError } from '../../../src/shared/errors.js';
@@ -183,5 +184,25 @@ describe('Decimal arithmetic', () => {
     expect(Decimal.ONE.scaled).toBe(10n ** 12n);
     expect(Decimal.fromScaled(1n).toString()).toBe('0.000000000001');
     expect(Decimal.fromBigInt(-4n).toString()).toBe('-4');
+  });
+});
+
+describe('Decimal fast paths', () => {
+  it('a whole JS number gives what its decimal text gives, and whole values print without a fraction', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.maxSafeNat().map((n) => -n)), (n) => {
+        const d = Decimal.from(n);
+        expect(d.scaled).toBe(Decimal.parse(String(n)).scaled);
+        expect(d.toString()).toBe(String(n === 0 ? 0 : n));
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), (scaled) => {
+        // Every value prints as text that parses back to itself.
+        expect(Decimal.parse(Decimal.fromScaled(scaled).toString()).scaled).toBe(scaled);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
