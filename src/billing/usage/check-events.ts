@@ -47,7 +47,12 @@ export function checkEvent(raw: UsageEventInput, index: number, c: CheckContext)
     return reject(id, 'period_closed', 'timestamp', "timestamp falls in a billing period whose invoice is already finalized; it is too late to count it.");
   }
   const props = raw.properties && typeof raw.properties === 'object' && !Array.isArray(raw.properties) ? raw.properties : null;
-  const uk = props && typeof props.unique_key === 'string' ? props.unique_key : value.toString();
   const timestampIso = timestamp.toISOString();
-  return { ok: true, event: { index, eventId: id, customerId, metric: raw.metric, value, timestamp, timestampIso, day: timestampIso.slice(0, 10), properties: props, uniqueKey: uk } };
+  return { ok: true, event: { index, eventId: id, customerId, metric: raw.metric, value, timestamp, timestampIso, day: timestampIso.slice(0, 10), properties: props, key: `${customerId}\u0000${id}` } };
+}
+
+/** What the `unique` aggregation counts for an event: `properties.unique_key` when given, else the value. */
+export function uniqueKeyOf(e: CheckedEvent): string {
+  const uk = e.properties?.unique_key;
+  return typeof uk === 'string' ? uk : e.value.toString();
 }

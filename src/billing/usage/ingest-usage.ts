@@ -8,7 +8,7 @@ import { customers, invoices } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';
 import { currentCatalogVersion } from '../catalog/catalog-versions.js';
 import type { ServiceContext } from '../context.js';
-import { checkEvent } from './check-events.js';
+import { checkEvent, uniqueKeyOf } from './check-events.js';
 import { MAX_BATCH, type CheckedEvent, type IngestResult, type UsageEventInput } from './usage-event.js';
 
 export interface IngestSummary {
@@ -128,7 +128,7 @@ async function upsertUniqueKeys(tx: Db, events: CheckedEvent[]): Promise<void> {
   if (!events.length) return;
   const byKey = new Map<string, [string, string, string, string]>();
   for (const e of events) {
-    const row: [string, string, string, string] = [e.customerId, e.metric, e.day, e.uniqueKey];
+    const row: [string, string, string, string] = [e.customerId, e.metric, e.day, uniqueKeyOf(e)];
     byKey.set(row.join('\u0000'), row);
   }
   const rows = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r);
@@ -181,7 +181,7 @@ export async function ingestUsage(ctx: ServiceContext, instanceId: string, batch
         results[i] = r.result;
         return;
       }
-      const k = `${r.event.customerId}\u0000${r.event.eventId}`;
+      const k = r.event.key;
       if (seen.has(k)) {
         results[i] = { id: r.event.eventId, status: 'duplicate' };
         return;
@@ -190,11 +190,14 @@ export async function ingestUsage(ctx: ServiceContext, instanceId: string, batch
       good.push(r.event);
     });
 
-    let inserted: CheckedEvent[] = [];
+    const inserted: CheckedEvent[] = [];
     if (good.length) {
       const fresh = await insertRawEvents(tx, good, now);
-      inserted = good.filter((e) => fresh.has(`${e.customerId}\u0000${e.eventId}`));
-      for (const e of good) results[e.index] = { id: e.eventId, status: fresh.has(`${e.customerId}\u0000${e.eventId}`) ? 'accepted' : 'duplicate' };
+      for (const e of good) {
+        const isNew = fresh.has(e.key);
+        if (isNew) inserted.push(e);
+        results[e.index] = { id: e.eventId, status: isNew ? 'accepted' : 'duplicate' };
+      }
     }
     if (inserted.length) {
       const uniqueMetrics = metricsCountedUnique(catalog);

@@ -34,8 +34,8 @@ export interface CheckedEvent {
   timestampIso: string;
   day: string;
   properties: Record<string, unknown> | null;
-  /** What the `unique` aggregation counts: `properties.unique_key` when given, else the value. */
-  uniqueKey: string;
+  /** Customer and event id: what makes an event a duplicate. */
+  key: string;
 }
 
 export const MAX_BATCH = 1000;
