@@ -196,7 +196,7 @@ export async function benchPeriodClose(options: { subscriptions?: number; proces
         itemsPerSubscription: 3,
         'worker processes × slots': `${processes} × ${concurrency}`,
         seedSeconds: Number(seedSec.toFixed(1)),
-        'warm-up invoices (not timed)': before?.n ?? 0,
+        'warm-up closes (not timed)': before?.n ?? 0,
         invoices,
         'failed jobs': failed?.n ?? 0,
         closeSeconds: Number(closeSec.toFixed(2)),

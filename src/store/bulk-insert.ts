@@ -12,8 +12,17 @@ import type { Db } from './database.js';
  * a unique index are skipped; the result is how many rows were inserted.
  */
 export async function bulkInsert<T extends PgTable>(db: Db, table: T, rows: readonly T['$inferInsert'][], options: { onConflictDoNothing?: boolean } = {}): Promise<number> {
+  const statement = bulkInsertStatement(table, rows, options);
+  return statement ? affectedRows(await db.execute(statement)) : 0;
+}
+
+/**
+ * bulkInsert's statement, built but not run (null for no rows): a caller holding a contended lock builds
+ * its statements first and runs them once it holds the lock.
+ */
+export function bulkInsertStatement<T extends PgTable>(table: T, rows: readonly T['$inferInsert'][], options: { onConflictDoNothing?: boolean } = {}): SQL | null {
   const first = rows[0];
-  if (!first) return 0;
+  if (!first) return null;
   const all = getTableColumns(table) as Record<string, PgColumn>;
   const keys = Object.keys(first).filter((k) => all[k] !== undefined);
   const columns = keys.map((k) => all[k] as PgColumn);
@@ -29,8 +38,7 @@ export async function bulkInsert<T extends PgTable>(db: Db, table: T, rows: read
     sql`, `,
   );
   const conflict: SQL = options.onConflictDoNothing ? sql` on conflict do nothing` : sql``;
-  const result = await db.execute(sql`insert into ${table} (${names}) select * from unnest(${unnested})${conflict}`);
-  return affectedRows(result);
+  return sql`insert into ${table} (${names}) select * from unnest(${unnested})${conflict}`;
 }
 
 const tableName = (t: PgTable): string => (t as unknown as Record<symbol, string>)[Symbol.for('drizzle:Name')] ?? 'table';

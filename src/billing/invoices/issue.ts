@@ -8,7 +8,7 @@ import { anyOf } from '../../store/array-params.js';
 import { totalInvoice, withoutBalance, type DraftLine, type InvoiceTotals } from '../../core/invoicing/index.js';
 import { enqueueJobs } from '../../jobs/enqueue.js';
 import { newId } from '../../shared/ids.js';
-import { bulkInsert } from '../../store/bulk-insert.js';
+import { bulkInsert, bulkInsertStatement } from '../../store/bulk-insert.js';
 import { instances, invoiceLines, invoices } from '../../store/schema.js';
 import { addBalanceTransaction, customerBalances } from '../balance/balance.js';
 import type { ServiceContext } from '../context.js';
@@ -57,26 +57,6 @@ export async function issuePeriodInvoices(ctx: ServiceContext, list: readonly Pe
     return { p, draft, final, prefix: invoicePrefix(slug), id: newId('invoice', now) };
   });
 
-  // Numbers last among the reads: every other finalization of a prefix waits on its counter until we commit.
-  const numbers = new Map<string, string[]>();
-  for (const prefix of new Set(planned.map((x) => x.prefix))) {
-    numbers.set(prefix, await takeInvoiceNumbers(ctx.db, prefix, planned.filter((x) => x.prefix === prefix).length));
-  }
-  const rows = planned.map((x): InvoiceRow => {
-    const number = numbers.get(x.prefix)?.shift();
-    if (!number) throw new Error('invoice numbers ran out within a batch');
-    return {
-      ...baseRow(x.id, x.p, collection, x.draft, now),
-      ...finalizedFields(x.final, number, now, 'charge_automatically', null, null),
-    };
-  });
-  await bulkInsert(ctx.db, invoices, rows);
-  await bulkInsert(
-    ctx.db,
-    invoiceLines,
-    planned.flatMap((x) => x.final.lines.map((l, i) => lineValues(x.id, i, l, now))),
-  );
-
   const event = (type: string, row: InvoiceRow, extra: Record<string, unknown> = {}): EventInput => ({
     type,
     instanceId: row.instanceId,
@@ -84,10 +64,30 @@ export async function issuePeriodInvoices(ctx: ServiceContext, list: readonly Pe
     objectId: row.id,
     data: { ...invoiceSnapshot(row), ...extra },
   });
+  // Everything that needs no invoice number is built (and what can be, written) before the numbers are
+  // taken: from then on every other finalization of the prefix waits on its counter until we commit.
+  const drafts = planned.map((x) => baseRow(x.id, x.p, collection, x.draft, now));
   await recordEvents(
     ctx,
-    planned.map((x) => event('invoice.created', baseRow(x.id, x.p, collection, x.draft, now))),
+    drafts.map((row) => event('invoice.created', row)),
   );
+  const lines = bulkInsertStatement(
+    invoiceLines,
+    planned.flatMap((x) => x.final.lines.map((l, i) => lineValues(x.id, i, l, now))),
+  );
+
+  const numbers = new Map<string, string[]>();
+  for (const prefix of new Set(planned.map((x) => x.prefix))) {
+    numbers.set(prefix, await takeInvoiceNumbers(ctx.db, prefix, planned.filter((x) => x.prefix === prefix).length));
+  }
+  const rows = planned.map((x, i): InvoiceRow => {
+    const number = numbers.get(x.prefix)?.shift();
+    if (!number) throw new Error('invoice numbers ran out within a batch');
+    return { ...(drafts[i] as InvoiceRow), ...finalizedFields(x.final, number, now, 'charge_automatically', null, null) };
+  });
+  await bulkInsert(ctx.db, invoices, rows);
+  if (lines) await ctx.db.execute(lines);
+
   for (const [i, x] of planned.entries()) {
     if (x.final.appliedBalance === 0n) continue;
     await addBalanceTransaction(ctx, {
