@@ -4,7 +4,7 @@
  * slots each) roll the subscriptions over and close every period (one invoice each). Timed from the moment
  * the due jobs are released to the workers until no due job is left. Prints invoices/s, the time the
  * issue's 100,000 subscriptions would take at that rate, and where the CPU went. BENCH_CLOSE_SUBS sets N
- * (default 1,000), BENCH_CLOSE_PROCESSES and BENCH_CLOSE_CONCURRENCY the workers (default 2 × 2);
+ * (default 5,000), BENCH_CLOSE_PROCESSES and BENCH_CLOSE_CONCURRENCY the workers (default 2 × 2);
  * BENCH_CPU_PROFILE_DIR=DIR makes each worker write a CPU profile there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -145,7 +145,7 @@ async function release(db: Db, until: Date | null): Promise<void> {
 }
 
 export async function benchPeriodClose(options: { subscriptions?: number; processes?: number; concurrency?: number } = {}): Promise<{ name: string; figures: Record<string, string | number> }> {
-  const n = options.subscriptions ?? Number(process.env.BENCH_CLOSE_SUBS ?? 1000);
+  const n = options.subscriptions ?? Number(process.env.BENCH_CLOSE_SUBS ?? 5000);
   const processes = options.processes ?? Number(process.env.BENCH_CLOSE_PROCESSES ?? 2);
   const concurrency = options.concurrency ?? Number(process.env.BENCH_CLOSE_CONCURRENCY ?? 2);
   const period = lastMonth(systemClock.now());
