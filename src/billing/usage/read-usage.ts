@@ -8,7 +8,7 @@ import type { ServiceContext } from '../context.js';
 import { utcDay } from './usage-event.js';
 
 function checkDayAligned(d: Date, param: string): void {
-  if (d.getUTCHours() || d.getUTCMinutes() || d.getUTCSeconds() || d.getUTCMilliseconds()) {
+  if (d.getTime() % 86_400_000 !== 0) {
     throw invalid('period_not_day_aligned', `${param} must be at 00:00 UTC: usage is kept per UTC day.`, param);
   }
 }
@@ -57,7 +57,7 @@ export interface UsageNeed {
   readonly end: Date;
 }
 
-export const usageNeedKey = (n: UsageNeed): string => `${n.customerId}\u0000${n.metric}\u0000${n.aggregation}\u0000${n.start.toISOString()}\u0000${n.end.toISOString()}`;
+export const usageNeedKey = (n: UsageNeed): string => `${n.customerId}\u0000${n.metric}\u0000${n.aggregation}\u0000${n.start.getTime()}\u0000${n.end.getTime()}`;
 
 /**
  * usageForPeriod for many (customer, metric, range) at once — a period close reads a batch of customers
@@ -69,8 +69,10 @@ export async function usageForPeriods(ctx: ServiceContext, needs: readonly Usage
   for (const n of needs) {
     checkDayAligned(n.start, 'start');
     checkDayAligned(n.end, 'end');
-    const k = `${utcDay(n.start)}/${utcDay(n.end)}/${n.aggregation === 'unique' ? 'u' : 'd'}`;
-    byRange.set(k, [...(byRange.get(k) ?? []), n]);
+    const k = `${n.start.getTime()}/${n.end.getTime()}/${n.aggregation === 'unique' ? 'u' : 'd'}`;
+    const group = byRange.get(k);
+    if (group) group.push(n);
+    else byRange.set(k, [n]);
   }
   for (const group of byRange.values()) {
     const { start, end, aggregation } = group[0] as UsageNeed;
