@@ -280,7 +280,7 @@ export const jobs = pgTable(
     updatedAt: ts('updated_at').notNull(),
     finishedAt: ts('finished_at'),
   },
-  (t) => [index('jobs_due_idx').on(t.status, t.runAt)],
+  (t) => [index('jobs_due_idx').on(t.status, t.runAt, t.id)],
 );
 
 // ── Usage ────────────────────────────────────────────────────────────────────────────────────────────
