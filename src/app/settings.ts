@@ -4,6 +4,7 @@ import type { SellerDetails } from '../billing/invoices/pdf-view.js';
 import { readPaymentSettings, type PaymentSettings } from '../billing/providers/settings.js';
 import { checkPassword } from '../billing/staff/staff.js';
 import { invalid } from '../shared/errors.js';
+import type { DatabaseKind } from '../store/database.js';
 
 /** Process-level settings, read once from the environment at the edge and passed down explicitly. */
 export interface Settings {
@@ -59,7 +60,7 @@ function readPoolSize(raw: string | undefined): number {
 }
 
 /** The worker's slots and idle poll interval for a database of this kind. */
-export function workerTuning(settings: Settings, databaseKind: 'pglite' | 'postgres'): { concurrency: number; pollMs: number } {
+export function workerTuning(settings: Settings, databaseKind: DatabaseKind): { concurrency: number; pollMs: number } {
   return { concurrency: settings.workerConcurrency ?? (databaseKind === 'pglite' ? 1 : 2), pollMs: settings.workerPollMs };
 }
 

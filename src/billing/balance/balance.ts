@@ -1,5 +1,5 @@
-import { anyOf } from '../../store/array-params.js';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import { currencyExponent, minorToJson, normalizeCurrency } from '../../core/money/index.js';
 import { conflict, invalid } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';

@@ -2,8 +2,8 @@
  * Coupons on customers (R11): a customer holds at most one; a second is refused unless stacked. Also the
  * two calls invoicing and billing limits make: activeDiscountFor and recordCouponUse.
  */
-import { anyOf } from '../../store/array-params.js';
 import { and, asc, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import { addInterval } from '../../core/periods/calendar.js';
 import type { Discount } from '../../core/pricing/discount.js';
 import { conflict, invalid, notFound, TallyError } from '../../shared/errors.js';

@@ -1,5 +1,5 @@
-import { anyOf } from '../../store/array-params.js';
 import { and, asc, eq, gt, ilike, or, sql } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import { normalizeCurrency, currencyExponent } from '../../core/money/index.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';

@@ -51,10 +51,10 @@ export async function issuePeriodInvoices(ctx: ServiceContext, list: readonly Pe
   );
   const planned = list.map((p) => {
     const final = checkInvoiceSize(totalInvoice({ lines: p.lines, discount: p.discount, customerBalance: balances.get(`${p.customer.id}/${p.customer.currency}`) ?? 0n }));
-    const draft = withoutBalance(final);
     const slug = slugs.get(p.customer.instanceId);
     if (slug === undefined) throw new Error(`instance ${p.customer.instanceId} of customer ${p.customer.id} not found`);
-    return { p, draft, final, prefix: invoicePrefix(slug), id: newId('invoice', now) };
+    const id = newId('invoice', now);
+    return { p, final, prefix: invoicePrefix(slug), id, draftRow: baseRow(id, p, collection, withoutBalance(final), now) };
   });
 
   const event = (type: string, row: InvoiceRow, extra: Record<string, unknown> = {}): EventInput => ({
@@ -66,10 +66,9 @@ export async function issuePeriodInvoices(ctx: ServiceContext, list: readonly Pe
   });
   // Everything that needs no invoice number is built (and what can be, written) before the numbers are
   // taken: from then on every other finalization of the prefix waits on its counter until we commit.
-  const drafts = planned.map((x) => baseRow(x.id, x.p, collection, x.draft, now));
   await recordEvents(
     ctx,
-    drafts.map((row) => event('invoice.created', row)),
+    planned.map((x) => event('invoice.created', x.draftRow)),
   );
   const lines = bulkInsertStatement(
     invoiceLines,
@@ -80,10 +79,10 @@ export async function issuePeriodInvoices(ctx: ServiceContext, list: readonly Pe
   for (const prefix of new Set(planned.map((x) => x.prefix))) {
     numbers.set(prefix, await takeInvoiceNumbers(ctx.db, prefix, planned.filter((x) => x.prefix === prefix).length));
   }
-  const rows = planned.map((x, i): InvoiceRow => {
+  const rows = planned.map((x): InvoiceRow => {
     const number = numbers.get(x.prefix)?.shift();
     if (!number) throw new Error('invoice numbers ran out within a batch');
-    return { ...(drafts[i] as InvoiceRow), ...finalizedFields(x.final, number, now, 'charge_automatically', null, null) };
+    return { ...x.draftRow, ...finalizedFields(x.final, number, now, 'charge_automatically', null, null) };
   });
   await bulkInsert(ctx.db, invoices, rows);
   if (lines) await ctx.db.execute(lines);

@@ -1,5 +1,5 @@
-import { anyOf } from '../../store/array-params.js';
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import type { Catalog, Price } from '../../core/catalog/model.js';
 import { linesFromRating, type DraftLine } from '../../core/invoicing/index.js';
 import { Decimal } from '../../core/money/index.js';

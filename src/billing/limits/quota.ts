@@ -6,8 +6,8 @@
  * evaluations racing on PostgreSQL (two API nodes ingesting for one customer) serialize on the row, and
  * the second one sees the flag the first one set and records nothing.
  */
-import { anyOf } from '../../store/array-params.js';
 import { and, asc, eq } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import type { DateRange } from '../../core/periods/calendar.js';
 import type { Discount } from '../../core/pricing/discount.js';
 import { unitLimitForBudget, type UnitLimit } from '../../core/pricing/limit.js';

@@ -4,8 +4,8 @@
  * with the customer price in force at the period's start instead of the item's catalog price; the
  * subscription item keeps its catalog price for everything else (plan, features, interval).
  */
-import { anyOf } from '../../store/array-params.js';
 import { eq } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import type { Catalog, Price, Tier } from '../../core/catalog/model.js';
 import { Decimal } from '../../core/money/decimal.js';
 import { invalid } from '../../shared/errors.js';

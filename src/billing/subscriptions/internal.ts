@@ -2,8 +2,8 @@
  * Row-level building blocks shared by the subscription services, the timeline (roll-over, startup expiry)
  * and schedules. Not exported from the module: callers hold the customer lock and a transaction.
  */
-import { anyOf } from '../../store/array-params.js';
 import { and, desc, eq, isNull, ne } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import type { Interval, Price } from '../../core/catalog/model.js';
 import { periodAt } from '../../core/periods/calendar.js';
 import { itemValidUntil, startupExpiryOf } from '../../core/subscriptions/startup.js';

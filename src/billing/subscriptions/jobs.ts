@@ -3,8 +3,8 @@
  * customer lock and applies only what is still due, so a second run (or a run after the change it was
  * queued for was undone) does nothing.
  */
-import { anyOf } from '../../store/array-params.js';
 import { eq } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import type { JobRow } from '../../jobs/types.js';
 import { subscriptions } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';

@@ -1,5 +1,5 @@
-import { anyOf } from '../../store/array-params.js';
 import { eq } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import type { Interval } from '../../core/catalog/model.js';
 import { periodAt } from '../../core/periods/calendar.js';
 import { startOfUtcDay } from '../../core/periods/days.js';

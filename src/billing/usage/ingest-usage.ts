@@ -1,5 +1,5 @@
-import { anyOf, arrayLiteral } from '../../store/array-params.js';
 import { and, eq, max, ne, or, sql } from 'drizzle-orm';
+import { anyOf, arrayLiteral } from '../../store/array-params.js';
 import type { Catalog } from '../../core/catalog/model.js';
 import type { Db } from '../../store/database.js';
 import { Decimal } from '../../core/money/index.js';

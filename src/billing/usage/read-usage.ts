@@ -1,5 +1,5 @@
-import { anyOf } from '../../store/array-params.js';
 import { and, count, eq, gte, lt, sql } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import type { Aggregation } from '../../core/catalog/model.js';
 import { Decimal } from '../../core/money/index.js';
 import { invalid } from '../../shared/errors.js';

@@ -4,8 +4,8 @@
  * a process dies, nothing sent for a change that rolled back). Only when the event could matter to some
  * endpoint: an instance without enabled endpoints pays one indexed read per event and nothing more.
  */
-import { anyOf } from '../../store/array-params.js';
 import { and, eq, isNull } from 'drizzle-orm';
+import { anyOf } from '../../store/array-params.js';
 import { enqueueJob, enqueueJobs } from '../../jobs/enqueue.js';
 import { webhookEndpoints } from '../../store/schema.js';
 import type { ServiceContext } from '../context.js';
