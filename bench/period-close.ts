@@ -5,7 +5,10 @@
  * the due jobs are released to the workers until no due job is left. Prints invoices/s, the time the
  * issue's 100,000 subscriptions would take at that rate, and where the CPU went. BENCH_CLOSE_SUBS sets N
  * (default 5,000), BENCH_CLOSE_PROCESSES and BENCH_CLOSE_CONCURRENCY the workers (default 2 × 2);
- * BENCH_CPU_PROFILE_DIR=DIR makes each worker write a CPU profile there.
+ * BENCH_CPU_PROFILE_DIR=DIR makes each worker write a CPU profile there. For PostgreSQL's side:
+ * BENCH_PG_STATS=1 prints the close's top statements (pg_stat_statements must be preloaded) and its WAL by
+ * record type (pg_walinspect); BENCH_AUTO_EXPLAIN=MS makes the server log the plan of every statement of the
+ * workers slower than MS. BENCH_CLOSE_KEEP_SEED=1 keeps the seeded database for the next run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,7 +24,7 @@ import { runDueJobs } from '../src/jobs/index.js';
 import { buildJobRegistry } from '../src/jobs/registry-default.js';
 import { ManualClock, systemClock } from '../src/shared/clock.js';
 import type { Db } from '../src/store/database.js';
-import { busyPercent, freshPgDatabase, machineCpu, stealPercent } from './support.js';
+import { busyPercent, copyPgDatabase, freshPgDatabase, machineCpu, pgDatabaseExists, stealPercent } from './support.js';
 
 const config = `
 version: 1
@@ -130,6 +133,29 @@ async function seedUsage(ctx: Ctx, instanceId: string, prefix: string, count: nu
   }
 }
 
+/**
+ * The warm-up and the timed subscriptions, their usage, and their roll-over jobs due at the month's end
+ * (warm-up ones a day earlier). Not timed.
+ */
+async function seedMonth(ctx: Ctx, n: number, period: { start: Date; end: Date }): Promise<void> {
+  const clock = ctx.clock as ManualClock;
+  await activateCatalogConfig(ctx.db, clock, config, 'bench.yaml');
+  const instanceId = (await createInstance(ctx, { slug: 'bench' })).id;
+  // Warm-up subscriptions, anchored a day earlier: their month ends first and is closed before the timed
+  // one, so the timed close runs on workers whose code is already compiled, as in a long close.
+  const warm = Math.min(1000, Math.max(10, Math.round(n / 5)));
+  const warmAnchor = new Date(period.start.getTime() - DAY);
+  clock.set(new Date(warmAnchor.getTime() + 8 * 3_600_000));
+  await seedSubscriptions(ctx, instanceId, 'w', warm, warmAnchor);
+  clock.set(new Date(period.start.getTime() + 8 * 3_600_000));
+  await seedSubscriptions(ctx, instanceId, 't', n, period.start);
+  clock.set(new Date(period.end.getTime() - DAY / 2));
+  const usageAt = new Date(period.end.getTime() - 5 * DAY).toISOString();
+  await seedUsage(ctx, instanceId, 'w', warm, usageAt);
+  await seedUsage(ctx, instanceId, 't', n, usageAt);
+  await runDueJobs({ db: ctx.db, clock, registry: buildJobRegistry() });
+}
+
 /** Releases the held jobs (those originally due before `until`, or all), then waits until none is due. */
 async function release(db: Db, until: Date | null): Promise<void> {
   await db.execute(
@@ -139,7 +165,7 @@ async function release(db: Db, until: Date | null): Promise<void> {
   );
   // An index probe, not a count: polling must not cost the database what it is measuring.
   for (;;) {
-    const [left] = await rows<{ due: boolean }>(db, sql`select exists (select 1 from jobs where status in ('pending', 'running') and run_at <= now()) as due`);
+    const [left] = await rows<{ due: boolean }>(db, sql`select exists (select 1 from jobs where status = 'pending' and run_at <= now()) or exists (select 1 from jobs where status = 'running') as due`);
     if (left?.due === false) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -151,40 +177,62 @@ export async function benchPeriodClose(options: { subscriptions?: number; proces
   const concurrency = options.concurrency ?? Number(process.env.BENCH_CLOSE_CONCURRENCY ?? 2);
   const period = lastMonth(systemClock.now());
   const clock = new ManualClock(new Date(period.start.getTime() - DAY + 8 * 3_600_000));
-  const { database, url, drop } = await freshPgDatabase(clock);
+  // BENCH_CLOSE_KEEP_SEED=1 keeps the seeded database (per size and month) and copies it on later runs:
+  // seeding 100,000 subscriptions through the services takes about 10 minutes, the copy seconds.
+  const seedName = process.env.BENCH_CLOSE_KEEP_SEED === '1' ? `tally_bench_seed_${n}_${period.start.toISOString().slice(0, 7).replace('-', '')}` : null;
+  const t0 = performance.now();
+  let fresh = seedName && (await pgDatabaseExists(seedName)) ? await freshPgDatabase(clock, { template: seedName }) : null;
+  if (!fresh) {
+    fresh = await freshPgDatabase(clock);
+    await seedMonth({ db: fresh.database.db, clock, actor: systemActor('bench') }, n, period);
+    if (seedName) {
+      await fresh.database.close();
+      await copyPgDatabase(fresh.name, seedName);
+      await fresh.drop();
+      fresh = await freshPgDatabase(clock, { template: seedName });
+    }
+  }
+  const { database, url, drop } = fresh;
   const workers: ChildProcess[] = [];
   try {
     const ctx = { db: database.db, clock, actor: systemActor('bench') };
-    await activateCatalogConfig(ctx.db, clock, config, 'bench.yaml');
-    const instanceId = (await createInstance(ctx, { slug: 'bench' })).id;
-    const t0 = performance.now();
-    // Warm-up subscriptions, anchored a day earlier: their month ends first and is closed before the timed
-    // one, so the timed close runs on workers whose code is already compiled, as in a long close.
-    const warm = Math.min(1000, Math.max(10, Math.round(n / 5)));
-    const warmAnchor = new Date(period.start.getTime() - DAY);
-    clock.set(new Date(warmAnchor.getTime() + 8 * 3_600_000));
-    await seedSubscriptions(ctx, instanceId, 'w', warm, warmAnchor);
-    clock.set(new Date(period.start.getTime() + 8 * 3_600_000));
-    await seedSubscriptions(ctx, instanceId, 't', n, period.start);
-    clock.set(new Date(period.end.getTime() - DAY / 2));
-    const usageAt = new Date(period.end.getTime() - 5 * DAY).toISOString();
-    await seedUsage(ctx, instanceId, 'w', warm, usageAt);
-    await seedUsage(ctx, instanceId, 't', n, usageAt);
-    await runDueJobs({ db: ctx.db, clock, registry: buildJobRegistry() });
-    const seedSec = (performance.now() - t0) / 1000;
-
     // The month has ended (in real time): hold its due jobs until every worker process is up, so their
     // start-up is not timed; release the warm-up month, wait for it, then release the timed month at once.
     await ctx.db.execute(sql`update jobs set run_at = run_at + interval '100 years' where status = 'pending'`);
+    // A deployment reaches its month end with its tables vacuumed and analyzed and the month's writes
+    // checkpointed long ago; this server runs with autovacuum off, so the bench does that itself.
+    await ctx.db.execute(sql`vacuum analyze`);
+    await ctx.db.execute(sql`checkpoint`);
+    const seedSec = (performance.now() - t0) / 1000;
+    if (process.env.BENCH_AUTO_EXPLAIN) {
+      const name = new URL(url).pathname.slice(1);
+      for (const setting of [`session_preload_libraries = 'auto_explain'`, `auto_explain.log_min_duration = ${process.env.BENCH_AUTO_EXPLAIN}`, 'auto_explain.log_analyze = on', 'auto_explain.log_buffers = on', 'auto_explain.log_nested_statements = on'])
+        await ctx.db.execute(sql.raw(`alter database "${name}" set ${setting}`));
+    }
     for (let p = 0; p < processes; p++) workers.push(await startWorkerProcess(url, concurrency));
     await release(ctx.db, period.end);
     const [before] = await rows<{ n: number }>(ctx.db, sql`select count(*)::int as n from invoices where subscription_id is not null`);
+    if (process.env.BENCH_PG_STATS) {
+      await ctx.db.execute(sql`create extension if not exists pg_stat_statements`);
+      await ctx.db.execute(sql`select pg_stat_statements_reset()`);
+    }
+    const [wal0] = await rows<{ lsn: string }>(ctx.db, sql`select pg_current_wal_lsn()::text as lsn`);
     const cpu0 = machineCpu();
     const own0 = workers.map((w) => processCpuSeconds(w.pid));
     const t1 = performance.now();
     await release(ctx.db, null);
     const closeSec = (performance.now() - t1) / 1000;
     const cpu1 = machineCpu();
+    const [wal] = await rows<{ bytes: string }>(ctx.db, sql`select pg_wal_lsn_diff(pg_current_wal_lsn(), ${wal0?.lsn ?? '0/0'}::pg_lsn)::text as bytes`);
+    if (process.env.BENCH_PG_STATS) {
+      console.table(await rows(ctx.db, sql.raw(`select calls, rows, round(total_exec_time) as exec_ms, round(total_plan_time) as plan_ms, wal_records as walrec, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) as q from pg_stat_statements order by total_exec_time + total_plan_time desc limit 30`)));
+      await ctx.db.execute(sql`create extension if not exists pg_walinspect`);
+      try {
+        console.table(await rows(ctx.db, sql.raw(`select "resource_manager/record_type" as rm, count, record_size, fpi_size, combined_size from pg_get_wal_stats('${wal0?.lsn}', pg_current_wal_lsn(), true) where count > 0 order by combined_size desc limit 25`)));
+      } catch (e) {
+        console.log(String(e));
+      }
+    }
     const workerCpu = workers.reduce((sum, w, i) => sum + processCpuSeconds(w.pid) - (own0[i] ?? 0), 0);
     const [count] = await rows<{ n: number }>(ctx.db, sql`select count(*)::int as n from invoices where subscription_id is not null`);
     const [failed] = await rows<{ n: number }>(ctx.db, sql`select count(*)::int as n from jobs where status = 'failed'`);
@@ -207,6 +255,7 @@ export async function benchPeriodClose(options: { subscriptions?: number; proces
         'machine CPU busy during close (%)': busyPercent(cpu0, cpu1),
         'CPU stolen by the host during close (%)': stealPercent(cpu0, cpu1),
         'worker processes CPU µs per invoice': Math.round((workerCpu * 1e6) / Math.max(1, invoices)),
+        'WAL bytes per invoice': Math.round(Number(wal?.bytes ?? 0) / Math.max(1, invoices)),
       },
     };
   } finally {

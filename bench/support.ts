@@ -8,26 +8,46 @@ import { runMigrations } from '../src/store/migrate.js';
 
 export const BENCH_PG_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
-/** A fresh, migrated PostgreSQL database for one benchmark; dropped again by `drop()`. */
-export async function freshPgDatabase(clock: Clock): Promise<{ database: Database; url: string; drop(): Promise<void> }> {
-  const name = `tally_bench_${randomBytes(4).toString('hex')}`;
+async function adminQuery(text: string): Promise<pg.QueryResult> {
   const admin = new pg.Client({ connectionString: BENCH_PG_URL });
   await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
+  try {
+    return await admin.query(text);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Whether the PostgreSQL server holds a database of that name. */
+export async function pgDatabaseExists(name: string): Promise<boolean> {
+  return (await adminQuery(`select 1 from pg_database where datname = '${name.replaceAll("'", "''")}'`)).rowCount === 1;
+}
+
+/** Copies database `from` (which nobody may be connected to) as `to`. */
+export async function copyPgDatabase(from: string, to: string): Promise<void> {
+  // FILE_COPY: the default (WAL_LOG) would write the whole copy through the WAL.
+  await adminQuery(`create database "${to}" template "${from}" strategy = file_copy`);
+}
+
+/**
+ * A fresh, migrated PostgreSQL database for one benchmark, empty or a copy of `template`; dropped again by
+ * `drop()`.
+ */
+export async function freshPgDatabase(clock: Clock, options: { template?: string } = {}): Promise<{ database: Database; name: string; url: string; drop(): Promise<void> }> {
+  const name = `tally_bench_${randomBytes(4).toString('hex')}`;
+  if (options.template) await copyPgDatabase(options.template, name);
+  else await adminQuery(`create database "${name}"`);
   const u = new URL(BENCH_PG_URL);
   u.pathname = `/${name}`;
   const database = await openDatabase({ kind: 'postgres', url: u.toString(), poolSize: 8 }, clock);
   await runMigrations(database);
   return {
     database,
+    name,
     url: u.toString(),
     async drop() {
       await database.close();
-      const a = new pg.Client({ connectionString: BENCH_PG_URL });
-      await a.connect();
-      await a.query(`drop database if exists "${name}" with (force)`);
-      await a.end();
+      await adminQuery(`drop database if exists "${name}" with (force)`);
     },
   };
 }

@@ -280,7 +280,14 @@ export const jobs = pgTable(
     updatedAt: ts('updated_at').notNull(),
     finishedAt: ts('finished_at'),
   },
-  (t) => [index('jobs_due_idx').on(t.status, t.runAt, t.id)],
+  // Partial indexes, so a claim walks only jobs it could take: a pending job's entries leave the first two
+  // when it is claimed, and a running job's the third when it finishes. One full index over every status
+  // let a claim for one kind sort the whole table whenever the statistics said few were due (see claimJobs).
+  (t) => [
+    index('jobs_pending_idx').on(t.runAt, t.id).where(sql`status = 'pending'`),
+    index('jobs_pending_kind_idx').on(t.kind, t.runAt, t.id).where(sql`status = 'pending'`),
+    index('jobs_running_idx').on(t.lockedUntil, t.id).where(sql`status = 'running'`),
+  ],
 );
 
 // ── Usage ────────────────────────────────────────────────────────────────────────────────────────────

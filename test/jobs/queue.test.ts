@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { nominalRetryDelayMs, retryDelayMs } from '../../src/jobs/backoff.js';
-import { claimJobs } from '../../src/jobs/claim.js';
+import { claimJobs, dueJobs } from '../../src/jobs/claim.js';
 import { failJob, succeedJob } from '../../src/jobs/complete.js';
 import { enqueueJob } from '../../src/jobs/enqueue.js';
 import { pruneFinishedJobs } from '../../src/jobs/prune.js';
@@ -182,6 +182,37 @@ describeDb('job queue', (database) => {
     expect(left).toEqual([running.id, pending.id].sort());
     // The pruned job's dedupe key is free again.
     expect((await enqueueJob(ctx, { kind: 'k', payload: {}, dedupeKey: 'ok' })).created).toBe(true);
+  });
+
+  it('claims walk a partial index in its own order, whatever the statistics say is due', async () => {
+    // A month end as the planner saw it before: statistics taken while thousands of roll-overs were pending;
+    // then those ran and as many closes became due. A plan built on those numbers sorted the whole table.
+    const db = database().db;
+    const clock = new ManualClock(T0);
+    const insert = (kind: string, status: 'pending' | 'running' | 'succeeded', n: number) =>
+      db.execute(sql`insert into jobs (id, kind, payload, status, run_at, locked_until, created_at, updated_at)
+        select ${kind} || '_' || i, ${kind}, '{}'::jsonb, ${status}, ${T0}::timestamptz - interval '1 hour', ${status === 'running' ? at(T0, -MIN).toISOString() : null}::timestamptz, now(), now()
+        from generate_series(1, ${n}) as i`);
+    await insert('roll', 'pending', 3000);
+    await db.execute(sql`analyze jobs`);
+    await db.execute(sql`update jobs set status = 'succeeded' where kind = 'roll'`);
+    await insert('close', 'pending', 2000);
+    await insert('lost', 'running', 3);
+    const plan = async (q: ReturnType<typeof dueJobs>) =>
+      ((await db.execute(sql`explain ${q}`)) as unknown as { rows: { 'QUERY PLAN': string }[] }).rows.map((r) => r['QUERY PLAN']).join('\n');
+    const cases: [ReturnType<typeof dueJobs>, string][] = [
+      [dueJobs(db, clock.now(), 'pending', 499, ['close']), 'jobs_pending_kind_idx'],
+      [dueJobs(db, clock.now(), 'pending', 499), 'jobs_pending_idx'],
+      [dueJobs(db, clock.now(), 'expired', 499), 'jobs_running_idx'],
+    ];
+    for (const [query, index] of cases) {
+      const text = await plan(query);
+      expect(text).toContain(index);
+      expect(text).not.toMatch(/Seq Scan|Sort/);
+    }
+    // And they take what they should, in order.
+    expect((await dueJobs(db, clock.now(), 'pending', 2, ['close'])).map((r) => r.id)).toEqual(['close_1', 'close_10']);
+    expect((await dueJobs(db, clock.now(), 'expired', 5)).map((r) => r.id)).toEqual(['lost_1', 'lost_2', 'lost_3']);
   });
 
   it('ensureRecurring keeps one job per slot, however many workers ask', async () => {
