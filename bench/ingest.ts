@@ -1,7 +1,8 @@
 /**
  * Ingestion over HTTP on PostgreSQL: batches of 1,000 events (10% duplicates) through the real server,
  * against a raw COPY of the same number of rows into the same table in the same run. The client is a
- * worker thread; the figures include how busy the machine was, and BENCH_CPU_PROFILE=FILE writes a CPU
+ * worker thread; the figures include how busy the machine was (BENCH_PG_STATS=1: PostgreSQL's account
+ * of it, see pgStats), and BENCH_CPU_PROFILE=FILE writes a CPU
  * profile of the server's thread during the HTTP phase (open it in Chrome's DevTools).
  */
 import { readFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { createCustomer } from '../src/billing/customers/customers.js';
 import { createInstance } from '../src/billing/instances/instances.js';
 import { buildServer } from '../src/http/server.js';
 import { systemClock } from '../src/shared/clock.js';
-import { busyPercent, freshPgDatabase, machineCpu, stealPercent, startProfile } from './support.js';
+import { busyPercent, freshPgDatabase, machineCpu, pgStats, stealPercent, startProfile } from './support.js';
 
 const BATCH = 1000;
 const CUSTOMERS = 200;
@@ -84,7 +85,7 @@ async function sendFromWorker(base: string, secret: string, bodies: string[], co
 
 export async function benchIngest(options: { batches?: number; concurrency?: number } = {}): Promise<{ name: string; figures: Record<string, string | number> }> {
   const batches = options.batches ?? Number(process.env.BENCH_INGEST_BATCHES ?? 120);
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? Number(process.env.BENCH_INGEST_CONCURRENCY ?? 4);
   const clock = systemClock;
   const { database, url, drop } = await freshPgDatabase(clock);
   const app = await buildServer({ database, clock, logger: createLogger({ level: 'silent', pretty: false }), version: 'bench' });
@@ -123,12 +124,14 @@ export async function benchIngest(options: { batches?: number; concurrency?: num
     // The load comes from a worker thread with its own event loop (as a separate client process would),
     // so the server's event loop does not also build requests and parse responses.
     const profile = await startProfile(process.env.BENCH_CPU_PROFILE);
+    const stats = await pgStats(database.db);
     const cpu0 = machineCpu();
     const server0 = process.cpuUsage();
     const load = await sendFromWorker(base, secret, bodies, concurrency);
     const cpu1 = machineCpu();
     const serverCpu = process.cpuUsage(server0);
     await profile.stop();
+    await stats.print();
     const { accepted, duplicates } = load;
     const httpSec = load.seconds;
     const total = batches * BATCH;

@@ -24,7 +24,7 @@ import { runDueJobs } from '../src/jobs/index.js';
 import { buildJobRegistry } from '../src/jobs/registry-default.js';
 import { ManualClock, systemClock } from '../src/shared/clock.js';
 import type { Db } from '../src/store/database.js';
-import { busyPercent, copyPgDatabase, freshPgDatabase, machineCpu, pgDatabaseExists, stealPercent } from './support.js';
+import { busyPercent, copyPgDatabase, freshPgDatabase, machineCpu, pgDatabaseExists, pgStats, stealPercent } from './support.js';
 
 const config = `
 version: 1
@@ -212,10 +212,7 @@ export async function benchPeriodClose(options: { subscriptions?: number; proces
     for (let p = 0; p < processes; p++) workers.push(await startWorkerProcess(url, concurrency));
     await release(ctx.db, period.end);
     const [before] = await rows<{ n: number }>(ctx.db, sql`select count(*)::int as n from invoices where subscription_id is not null`);
-    if (process.env.BENCH_PG_STATS) {
-      await ctx.db.execute(sql`create extension if not exists pg_stat_statements`);
-      await ctx.db.execute(sql`select pg_stat_statements_reset()`);
-    }
+    const stats = await pgStats(ctx.db);
     const [wal0] = await rows<{ lsn: string }>(ctx.db, sql`select pg_current_wal_lsn()::text as lsn`);
     const cpu0 = machineCpu();
     const own0 = workers.map((w) => processCpuSeconds(w.pid));
@@ -224,15 +221,7 @@ export async function benchPeriodClose(options: { subscriptions?: number; proces
     const closeSec = (performance.now() - t1) / 1000;
     const cpu1 = machineCpu();
     const [wal] = await rows<{ bytes: string }>(ctx.db, sql`select pg_wal_lsn_diff(pg_current_wal_lsn(), ${wal0?.lsn ?? '0/0'}::pg_lsn)::text as bytes`);
-    if (process.env.BENCH_PG_STATS) {
-      console.table(await rows(ctx.db, sql.raw(`select calls, rows, round(total_exec_time) as exec_ms, round(total_plan_time) as plan_ms, wal_records as walrec, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) as q from pg_stat_statements order by total_exec_time + total_plan_time desc limit 30`)));
-      await ctx.db.execute(sql`create extension if not exists pg_walinspect`);
-      try {
-        console.table(await rows(ctx.db, sql.raw(`select "resource_manager/record_type" as rm, count, record_size, fpi_size, combined_size from pg_get_wal_stats('${wal0?.lsn}', pg_current_wal_lsn(), true) where count > 0 order by combined_size desc limit 25`)));
-      } catch (e) {
-        console.log(String(e));
-      }
-    }
+    await stats.print();
     const workerCpu = workers.reduce((sum, w, i) => sum + processCpuSeconds(w.pid) - (own0[i] ?? 0), 0);
     const [count] = await rows<{ n: number }>(ctx.db, sql`select count(*)::int as n from invoices where subscription_id is not null`);
     const [failed] = await rows<{ n: number }>(ctx.db, sql`select count(*)::int as n from jobs where status = 'failed'`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import type { Clock } from '../src/shared/clock.js';
 import { openDatabase, type Database } from '../src/store/database.js';
@@ -99,4 +100,36 @@ export function busyPercent(a: CpuReading, b: CpuReading): number | string {
 /** Percent of all cores' time the hypervisor gave to other guests: high values make every figure lower. */
 export function stealPercent(a: CpuReading, b: CpuReading): number | string {
   return b.total > a.total ? Math.round((100 * (b.steal - a.steal)) / (b.total - a.total)) : 'n/a';
+}
+
+const tableOf = async (db: Database['db'], text: string): Promise<unknown[]> => ((await db.execute(sql.raw(text))) as unknown as { rows: unknown[] }).rows;
+
+/**
+ * BENCH_PG_STATS=1: PostgreSQL's own account of a timed phase, for finding where its share of the CPU
+ * goes. `start()` before the phase, `print()` after: the top statements by time (pg_stat_statements, which
+ * must be in the server's shared_preload_libraries) and the WAL written, by record type (pg_walinspect).
+ * Does nothing without the variable.
+ */
+export async function pgStats(db: Database['db']): Promise<{ print(): Promise<void> }> {
+  if (!process.env.BENCH_PG_STATS) return { print: async () => undefined };
+  await db.execute(sql`create extension if not exists pg_stat_statements`);
+  await db.execute(sql`create extension if not exists pg_walinspect`);
+  await db.execute(sql`select pg_stat_statements_reset()`);
+  const [start] = (await tableOf(db, 'select pg_current_wal_lsn()::text as lsn')) as { lsn: string }[];
+  return {
+    async print() {
+      console.table(
+        await tableOf(
+          db,
+          `select calls, rows, round(total_exec_time) as exec_ms, round(total_plan_time) as plan_ms, wal_records, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
+           from pg_stat_statements order by total_exec_time + total_plan_time desc limit 25`,
+        ),
+      );
+      try {
+        console.table(await tableOf(db, `select "resource_manager/record_type" as record, count, record_size, fpi_size from pg_get_wal_stats('${start?.lsn}', pg_current_wal_lsn(), true) where count > 0 order by combined_size desc limit 15`));
+      } catch (e) {
+        console.log(`WAL by record type: not available (${String(e).split('\n')[0]})`);
+      }
+    },
+  };
 }

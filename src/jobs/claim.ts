@@ -18,9 +18,10 @@ export interface ClaimOptions {
 /**
  * Atomically leases up to `limit` due jobs to `workerId`: running jobs whose lease expired (their worker
  * crashed or stalled) first, longest expired first, then pending jobs whose run_at has come, oldest run_at
- * first. Each claim counts as an attempt. On PostgreSQL, FOR UPDATE SKIP LOCKED lets any number of workers claim concurrently without
- * waiting on each other or taking the same job; a row another worker claimed meanwhile is re-checked
- * against the WHERE clause when locked, so it drops out. On PGlite (one session) the locking is moot.
+ * first. Each claim counts as an attempt. On PostgreSQL, FOR UPDATE SKIP LOCKED lets any number of workers
+ * claim concurrently without waiting on each other or taking the same job; a row another worker claimed
+ * meanwhile is re-checked against the WHERE clause when locked, so it drops out. On PGlite (one session)
+ * the locking is moot.
  */
 export async function claimJobs(db: Db, clock: Clock, options: ClaimOptions): Promise<ClaimedJob[]> {
   if (options.limit <= 0 || (options.kinds !== undefined && options.kinds.length === 0)) return [];
