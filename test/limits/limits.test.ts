@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateQuota, evaluateTouched, getBillingLimits, getBillingState, removeBillingLimit, setBillingLimit, type DiscountLookup } from '../../src/billing/limits/index.js';
+import { createCustomerPrice } from '../../src/billing/pricing/customer-prices.js';
 import { subscribe } from '../../src/billing/subscriptions/index.js';
 import { ingestUsage } from '../../src/billing/usage/ingest-usage.js';
 import { Decimal } from '../../src/core/money/index.js';
@@ -205,6 +206,39 @@ describeDb('billing limits (R12)', (database) => {
       await w.advanceTo('2026-05-10T00:00:01Z');
       expect(await getBillingLimits(w.ctx, c)).toEqual([]);
       expect((await types(w, c)).at(-1)).toBe('customer.quota_restored');
+    });
+  });
+
+  describe("a customer's own price (a contract's overage rate, R19) is what the limit buys units at", () => {
+    it('converts, limits and states at the customer price in force at the period start, not the catalog tiers', async () => {
+      const w = await world(database().db, '2026-03-10T12:00:00Z');
+      const c = (await w.customer()).id;
+      await subscribe(w.ctx, c, { items: [{ product: 'product_analytics', plan: 'paid' }] });
+      // 1,000 events included, then 2¢ each; summed over the period like the catalog price.
+      await createCustomerPrice(w.system, {
+        customerId: c,
+        productKey: 'product_analytics',
+        currency: 'usd',
+        tiers: [
+          { upTo: Decimal.from(1000), unitAmount: Decimal.ZERO, flatAmount: Decimal.ZERO },
+          { upTo: null, unitAmount: Decimal.from(2), flatAmount: Decimal.ZERO },
+        ],
+        aggregation: 'sum',
+        validFrom: new Date('2026-03-01T00:00:00Z'),
+        validUntil: null,
+      });
+      // $100 = 10,000¢ buys 10,000 / 2 = 5,000 events past the 1,000 included: 6,000. (The catalog's
+      // 1M free events would put it above 1,000,000.)
+      const l = await setBillingLimit(w.ctx, c, { product: 'product_analytics', amount: 10_000 });
+      expect(l.unitLimit?.quantity?.toString()).toBe('6000');
+      await use(w, c, 'events', 5_999, '2026-03-10T11:00:00Z');
+      expect(await types(w, c)).toEqual([]);
+      const r = await use(w, c, 'events', 1, '2026-03-10T11:01:00Z');
+      expect(r.statuses[0]).toMatchObject({ limited: true, changed: true });
+      const state = await getBillingState(w.ctx, c);
+      // 5,000 × 2¢ at the customer's tiers; the state shows those tiers.
+      expect(state.products[0]).toMatchObject({ usage: Decimal.from(6000), amount: 10_000n, unitLimit: Decimal.from(6000), quotaLimited: true });
+      expect(state.products[0]?.tiers?.map((t) => t.upTo?.toString() ?? null)).toEqual(['1000', null]);
     });
   });
 

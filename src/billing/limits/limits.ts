@@ -17,7 +17,7 @@ import { currentCatalogVersion } from '../catalog/catalog-versions.js';
 import { withDb, type Justification, type ServiceContext } from '../context.js';
 import { getCustomerInScope, lockCustomerInScope } from '../customers/scope.js';
 import { recordEvent } from '../events/record-event.js';
-import { getSubscription } from '../subscriptions/index.js';
+import { ratedSubscription } from './rated-subscription.js';
 import { effectiveRow, periodInForce, productFor, type LimitRow } from './common.js';
 import { discountLookupOf, type LimitOptions } from './discount-lookup.js';
 import { computeQuota, evaluateLockedRow } from './quota.js';
@@ -66,10 +66,10 @@ function checkAmount(amount: unknown): bigint | null {
   return BigInt(amount);
 }
 
-async function viewOf(ctx: ServiceContext, stored: LimitRow, opts: LimitOptions, sub?: Awaited<ReturnType<typeof getSubscription>>): Promise<BillingLimit> {
+async function viewOf(ctx: ServiceContext, stored: LimitRow, opts: LimitOptions, sub?: Awaited<ReturnType<typeof ratedSubscription>>): Promise<BillingLimit> {
   const now = ctx.clock.now();
   const row = effectiveRow(stored, now);
-  const subscription = sub === undefined ? await getSubscription(ctx, row.customerId) : sub;
+  const subscription = sub === undefined ? await ratedSubscription(ctx, row.customerId) : sub;
   const q = await computeQuota(ctx, row.customerId, subscription, row.productKey, row, now, discountLookupOf(opts));
   return {
     customerId: row.customerId,
@@ -107,7 +107,7 @@ export async function setBillingLimit(ctx: ServiceContext, customerId: string, i
     const c = withDb(ctx, tx);
     const customer = await lockCustomerInScope(c, customerId);
     const now = c.clock.now();
-    const sub = await getSubscription(c, customerId);
+    const sub = await ratedSubscription(c, customerId);
     const period = periodInForce(sub, now);
     if (effective === 'next_period' && !period) {
       throw conflict('no_billing_period', `Customer '${customerId}' has no live subscription, so there is no next period; set the limit with effective 'now'.`, 'effective');
@@ -179,7 +179,7 @@ export async function getBillingLimits(ctx: ServiceContext, customerId: string, 
     return e.amount !== null || e.nextFrom !== null;
   });
   if (live.length === 0) return [];
-  const sub = await getSubscription(ctx, customerId);
+  const sub = await ratedSubscription(ctx, customerId);
   const out: BillingLimit[] = [];
   for (const r of live) out.push(await viewOf(ctx, r, opts, sub));
   return out;

@@ -19,7 +19,8 @@ import { currentCatalogVersion } from '../catalog/catalog-versions.js';
 import { withDb, type ServiceContext } from '../context.js';
 import { getCustomer } from '../customers/customers.js';
 import { recordEvent } from '../events/record-event.js';
-import { getSubscription, type Subscription } from '../subscriptions/index.js';
+import type { Subscription } from '../subscriptions/index.js';
+import { ratedSubscription } from './rated-subscription.js';
 import { usageForPeriod } from '../usage/read-usage.js';
 import { effectiveRow, meteredItem, periodInForce, productFor, type LimitRow } from './common.js';
 import { discountLookupOf, type DiscountLookup, type LimitOptions } from './discount-lookup.js';
@@ -113,7 +114,7 @@ function restoreReason(amount: bigint | null, cause: EvaluationCause): string {
 export async function evaluateLockedRow(ctx: ServiceContext, stored: LimitRow, cause: EvaluationCause, discountFor: DiscountLookup, sub?: Subscription | null): Promise<QuotaStatus> {
   const now = ctx.clock.now();
   const row = effectiveRow(stored, now);
-  const subscription = sub === undefined ? await getSubscription(ctx, row.customerId) : sub;
+  const subscription = sub === undefined ? await ratedSubscription(ctx, row.customerId) : sub;
   const q = await computeQuota(ctx, row.customerId, subscription, row.productKey, row, now, discountFor);
   const changed = q.limited !== stored.limited;
   const where = and(eq(billingLimits.customerId, row.customerId), eq(billingLimits.productKey, row.productKey));

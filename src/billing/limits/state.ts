@@ -18,7 +18,8 @@ import { catalogOfVersion, currentCatalogVersion } from '../catalog/catalog-vers
 import type { ServiceContext } from '../context.js';
 import { getCustomerInScope } from '../customers/scope.js';
 import { getAvailableFeatures, type AvailableFeatures } from '../entitlements/index.js';
-import { getSubscription, type Subscription, type SubscriptionItem } from '../subscriptions/index.js';
+import type { Subscription, SubscriptionItem } from '../subscriptions/index.js';
+import { ratedSubscription } from './rated-subscription.js';
 import { usageForPeriod } from '../usage/read-usage.js';
 import { effectiveRow, periodInForce } from './common.js';
 import { discountLookupOf, type LimitOptions } from './discount-lookup.js';
@@ -185,7 +186,7 @@ async function productState(
 export async function getBillingState(ctx: ServiceContext, customerId: string, opts: LimitOptions = {}): Promise<BillingState> {
   const customer = await getCustomerInScope(ctx, customerId);
   const now = ctx.clock.now();
-  const sub = await getSubscription(ctx, customerId);
+  const sub = await ratedSubscription(ctx, customerId);
   const period = periodInForce(sub, now);
   const rows = await ctx.db.select().from(billingLimits).where(eq(billingLimits.customerId, customerId));
   const limitOf = new Map(rows.map((r) => [r.productKey, effectiveRow(r, now)]));
@@ -270,7 +271,7 @@ export async function getCurrentUsage(ctx: ServiceContext, customerId: string, m
     throw invalidMetric(metric, catalog);
   }
   const now = ctx.clock.now();
-  const sub = await getSubscription(ctx, customerId);
+  const sub = await ratedSubscription(ctx, customerId);
   const inForce = periodInForce(sub, now);
   const period = inForce ?? { start: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)), end: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)) };
   const uniqueMetrics = new Set<string>();

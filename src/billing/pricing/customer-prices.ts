@@ -128,8 +128,10 @@ export async function customerPricesInForce(db: Db, asks: readonly { customerId:
  */
 export function ratingPriceFrom(itemPrice: Price, inForce: readonly CustomerPrice[]): Price {
   if (!itemPrice.metered) return itemPrice;
+  // Currencies compare case-blind: the catalog spells them upper-case, API callers often lower.
+  const currency = itemPrice.currency.toLowerCase();
   const cp = inForce
-    .filter((c) => c.productKey === itemPrice.productKey && c.currency === itemPrice.currency)
+    .filter((c) => c.productKey === itemPrice.productKey && c.currency.toLowerCase() === currency)
     .sort((a, b) => b.validFrom.getTime() - a.validFrom.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))[0];
   return cp ? asRatingPrice(itemPrice, cp) : itemPrice;
 }
