@@ -1,4 +1,5 @@
 import { pruneIdempotencyKeys } from '../store/idempotency.js';
+import { pruneFinishedJobs } from './prune.js';
 import { JobRegistry } from './registry.js';
 import {
   advanceSubscriptionJob,
@@ -14,6 +15,7 @@ import { LIMITS_EVALUATE_JOB, LIMITS_PERIOD_JOB, limitsEvaluateJob, limitsPeriod
 import { CLOSE_PERIOD_JOB, closePeriodJob, closePeriodsBatch, OPEN_PERIOD_JOB, openPeriodJob } from '../billing/invoicing/index.js';
 import { deliverJob, fanOutJob } from '../billing/webhooks/dispatch.js';
 import { WEBHOOK_DELIVER_JOB, WEBHOOK_FAN_OUT_JOB } from '../billing/webhooks/job-kinds.js';
+import { pruneWebhookDeliveries } from '../billing/webhooks/prune-deliveries.js';
 import { ManualProvider } from '../billing/providers/manual.js';
 import { PROCESS_WEBHOOK_JOB, PUSH_INVOICE_JOB, SEND_INVOICE_JOB, SYNC_CUSTOMER_JOB } from '../billing/providers/job-kinds.js';
 import { providerJobHandlers } from '../billing/providers/jobs.js';
@@ -23,6 +25,12 @@ import { CONTRACT_GO_LIVE_JOB, contractGoLiveJob } from '../billing/contracts/co
 const HOUR_MS = 60 * 60 * 1_000;
 /** Idempotency keys are honoured for 24 hours, as at Stripe. */
 const IDEMPOTENCY_KEY_TTL_MS = 24 * HOUR_MS;
+const DAY_MS = 24 * HOUR_MS;
+/** Finished jobs are kept this long (failed ones longer, for whoever looks into them), then pruned. */
+const SUCCEEDED_JOB_TTL_MS = 7 * DAY_MS;
+const FAILED_JOB_TTL_MS = 30 * DAY_MS;
+/** Ended webhook deliveries are kept (and can be resent) for 30 days, as Stripe keeps events. */
+const WEBHOOK_DELIVERY_TTL_MS = 30 * DAY_MS;
 
 /** Roll-overs and period closes due at one instant run this many to a transaction (see executeJobs). */
 const ROLL_OVER_BATCH = 500;
@@ -44,6 +52,21 @@ export function buildJobRegistry(deps: JobRegistryDeps = {}): JobRegistry {
         'prune_idempotency_keys',
         async (ctx) => {
           await pruneIdempotencyKeys(ctx.db, new Date(ctx.clock.now().getTime() - IDEMPOTENCY_KEY_TTL_MS));
+        },
+        { everyMs: HOUR_MS },
+      )
+      .register(
+        'prune_finished_jobs',
+        async (ctx) => {
+          const now = ctx.clock.now().getTime();
+          await pruneFinishedJobs(ctx.db, new Date(now - SUCCEEDED_JOB_TTL_MS), new Date(now - FAILED_JOB_TTL_MS));
+        },
+        { everyMs: HOUR_MS },
+      )
+      .register(
+        'prune_webhook_deliveries',
+        async (ctx) => {
+          await pruneWebhookDeliveries(ctx.db, new Date(ctx.clock.now().getTime() - WEBHOOK_DELIVERY_TTL_MS));
         },
         { everyMs: HOUR_MS },
       )

@@ -186,8 +186,26 @@ describeDb('job runner', (database) => {
     await runDueJobs({ db, clock, registry }); // runs noop; schedules the prune for 11:00
     expect((await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.scope, 'jobtest'))).length).toBe(2);
     clock.set('2026-03-01T11:00:00Z');
-    expect(await runDueJobs({ db, clock, registry })).toEqual({ ran: 1, failed: 0 });
+    // The three hourly housekeeping jobs: idempotency keys, finished jobs, webhook deliveries.
+    expect(await runDueJobs({ db, clock, registry })).toEqual({ ran: 3, failed: 0 });
     const left = await db.select({ key: idempotencyKeys.key }).from(idempotencyKeys).where(eq(idempotencyKeys.scope, 'jobtest'));
     expect(left).toEqual([{ key: 'recent' }]);
+  });
+
+  it('the default registry prunes succeeded jobs after 7 days and failed ones after 30, every hour', async () => {
+    const db = database().db;
+    const clock = new ManualClock(T0);
+    const finished = (id: string, status: 'succeeded' | 'failed', daysAgo: number) =>
+      db.insert(jobs).values({ id, kind: 'noop', payload: {}, status, runAt: at(T0, -daysAgo * 24 * HOUR), createdAt: at(T0, -daysAgo * 24 * HOUR), updatedAt: at(T0, -daysAgo * 24 * HOUR), finishedAt: at(T0, -daysAgo * 24 * HOUR) });
+    await finished('ok_8d', 'succeeded', 8);
+    await finished('ok_6d', 'succeeded', 6);
+    await finished('failed_31d', 'failed', 31);
+    await finished('failed_8d', 'failed', 8);
+    const registry = buildJobRegistry();
+    await runDueJobs({ db, clock, registry }); // schedules the housekeeping for 11:00
+    clock.set('2026-03-01T11:00:00Z');
+    await runDueJobs({ db, clock, registry });
+    const left = (await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.kind, 'noop'))).map((r) => r.id).sort();
+    expect(left).toEqual(['failed_8d', 'ok_6d']);
   });
 });

@@ -37,7 +37,7 @@ describeDb('startup plans (R6)', (database) => {
 
     // Running the job again (directly, and through the queue later) changes nothing.
     await advanceSubscriptionJob(w.system, { subscription_id: sub.id });
-    await w.advanceTo('2027-01-15T00:00:00Z');
+    await w.advanceTo('2027-01-05T00:00:00Z'); // within the 7 days finished jobs are kept
     expect((await w.events(cus.id, 'subscription.startup_expired')).length).toBe(1);
     expect(await w.revision(cus.id)).toBe(rev + 1);
     expect(priceKeys(await getSubscription(w.ctx, cus.id))).toEqual(['group_analytics.paid.usd.month', 'product_analytics.paid.usd.month']);

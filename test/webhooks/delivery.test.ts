@@ -1,10 +1,13 @@
+import { eq } from 'drizzle-orm';
 import { afterEach, expect, it } from 'vitest';
+import { webhookDeliveries } from '../../src/store/schema.js';
 import { claimJobs, DEFAULT_LEASE_MS } from '../../src/jobs/claim.js';
 import { executeJob } from '../../src/jobs/execute.js';
 import { buildJobRegistry } from '../../src/jobs/registry-default.js';
 import { postWebhook, prepareAttempt } from '../../src/billing/webhooks/dispatch.js';
 import { WEBHOOK_DELIVER_JOB, WEBHOOK_FAN_OUT_JOB } from '../../src/billing/webhooks/job-kinds.js';
-import { nominalRetryDelayMs, RETRY_WINDOW_MS } from '../../src/billing/webhooks/retry-schedule.js';
+import { nominalRetryDelayMs, RETRY_WINDOW_MS, retryDelayMs } from '../../src/billing/webhooks/retry-schedule.js';
+import { pruneWebhookDeliveries } from '../../src/billing/webhooks/prune-deliveries.js';
 import { parseSignatureHeader, verifySignature } from '../../src/billing/webhooks/signature.js';
 import { createInstance } from '../../src/billing/instances/instances.js';
 import { createCustomer } from '../../src/billing/customers/customers.js';
@@ -190,8 +193,9 @@ describeDb('webhook delivery', (database) => {
       expect(gap).toBeLessThanOrEqual(nominalRetryDelayMs(i));
       expect(gap).toBeGreaterThanOrEqual(Math.floor(0.8 * nominalRetryDelayMs(i)));
     }
-    // The wait that would follow the last attempt runs past the window.
-    expect(times.at(-1)! + 0.8 * nominalRetryDelayMs(times.length) - first).toBeGreaterThan(RETRY_WINDOW_MS);
+    // The wait that would follow the last attempt (its own jittered delay, which may be as short as 80% of
+    // the nominal one) runs past the window counted from the delivery's first attempt.
+    expect(times.at(-1)! + retryDelayMs(d!.id, times.length) - d!.retryFrom.getTime()).toBeGreaterThan(RETRY_WINDOW_MS);
   });
 
   it('a receiver that does not answer in time counts as a failed attempt and is retried', async () => {
@@ -333,5 +337,36 @@ describeDb('webhook delivery', (database) => {
     await cancelTrial(s.w.ctx, cus.id);
     await s.w.runJobs();
     expect(s.receiver.requests).toHaveLength(n + 1);
+  });
+});
+
+describeDb('webhook delivery history', (database) => {
+  it('ended deliveries older than the cutoff are pruned with their attempts; newer and pending ones stay', async () => {
+    const s = await scene(database());
+    try {
+      const ep = await s.endpoint();
+      await s.w.customer();
+      await s.w.customer();
+      await s.w.runJobs();
+      const old = await s.deliveries(ep.id);
+      expect(old.map((d) => d.status)).toEqual(['succeeded', 'succeeded']); // customer.created, twice
+      // One of them is being resent: pending again, so it stays however old.
+      const [resent, ended] = old as [(typeof old)[number], (typeof old)[number]];
+      await database().db.update(webhookDeliveries).set({ status: 'pending', completedAt: null }).where(eq(webhookDeliveries.id, resent.id));
+      const start = s.w.clock.now().getTime();
+      s.w.clock.advance(10 * 24 * 3_600_000);
+      await s.w.customer();
+      await s.w.runJobs();
+      const cutoff = new Date(start + 5 * 24 * 3_600_000);
+      expect(await pruneWebhookDeliveries(database().db, cutoff)).toBe(1);
+      const left = await s.deliveries(ep.id);
+      expect(left.map((d) => d.id)).toEqual([resent.id, expect.any(String)]);
+      expect(left[1]?.completedAt?.getTime()).toBeGreaterThan(cutoff.getTime());
+      expect(await s.attempts(ended.id)).toEqual([]);
+      expect(await s.attempts(resent.id)).toHaveLength(1);
+      expect(await pruneWebhookDeliveries(database().db, cutoff)).toBe(0);
+    } finally {
+      await s.close();
+    }
   });
 });
