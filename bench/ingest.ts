@@ -1,11 +1,16 @@
 /**
- * Ingestion over HTTP on PostgreSQL: batches of 1,000 events (10% duplicates) through the real server,
- * against a raw COPY of the same number of rows into the same table in the same run. The client is a
- * worker thread; the figures include how busy the machine was (BENCH_PG_STATS=1: PostgreSQL's account
- * of it, see pgStats), and BENCH_CPU_PROFILE=FILE writes a CPU
- * profile of the server's thread during the HTTP phase (open it in Chrome's DevTools).
+ * Ingestion over HTTP on PostgreSQL: batches of 1,000 events (10% duplicates) through real `tally serve`
+ * processes (BENCH_INGEST_PROCESSES, default 2: one per core, as a deployment on this machine would run
+ * them), against a raw COPY of the same number of rows into the same table in the same run. The client is
+ * a worker thread of this process, round-robin over the servers. The figures include how busy the machine
+ * was (BENCH_PG_STATS=1: PostgreSQL's account of it, see pgStats). BENCH_CPU_PROFILE_DIR=DIR makes each
+ * server write a CPU profile; with BENCH_INGEST_PROCESSES=0 the server runs in this process and
+ * BENCH_CPU_PROFILE=FILE profiles its thread during the HTTP phase alone.
  */
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -19,7 +24,7 @@ import { createCustomer } from '../src/billing/customers/customers.js';
 import { createInstance } from '../src/billing/instances/instances.js';
 import { buildServer } from '../src/http/server.js';
 import { systemClock } from '../src/shared/clock.js';
-import { busyPercent, freshPgDatabase, machineCpu, pgStats, stealPercent, startProfile } from './support.js';
+import { busyPercent, freshPgDatabase, machineCpu, pgStats, processCpuSeconds, startProfile, startTallyProcess, stealPercent, stopProcess } from './support.js';
 
 const BATCH = 1000;
 const CUSTOMERS = 200;
@@ -31,10 +36,13 @@ const CUSTOMERS = 200;
 const CLIENT = `
 const { workerData, parentPort } = require('node:worker_threads');
 const http = require('node:http');
-const { base, secret, bodies, concurrency } = workerData;
+const { bases, secret, bodies, concurrency } = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-const url = new URL(base + '/v1/usage');
+const urls = bases.map((b) => new URL(b + '/v1/usage'));
+let turn = 0;
 function post(body) {
+  // Round robin over the server processes, as a load balancer would.
+  const url = urls[turn++ % urls.length];
   return new Promise((resolve, reject) => {
     const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
       headers: { authorization: 'Bearer ' + secret, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
@@ -69,8 +77,8 @@ function post(body) {
 })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
 `;
 
-async function sendFromWorker(base: string, secret: string, bodies: string[], concurrency: number): Promise<{ accepted: number; duplicates: number; seconds: number }> {
-  const worker = new Worker(CLIENT, { eval: true, workerData: { base, secret, bodies, concurrency } });
+async function sendFromWorker(bases: string[], secret: string, bodies: string[], concurrency: number): Promise<{ accepted: number; duplicates: number; seconds: number }> {
+  const worker = new Worker(CLIENT, { eval: true, workerData: { bases, secret, bodies, concurrency } });
   try {
     const msg = await new Promise<{ accepted: number; duplicates: number; seconds: number; error?: string }>((resolve, reject) => {
       worker.once('message', resolve);
@@ -83,12 +91,25 @@ async function sendFromWorker(base: string, secret: string, bodies: string[], co
   }
 }
 
-export async function benchIngest(options: { batches?: number; concurrency?: number } = {}): Promise<{ name: string; figures: Record<string, string | number> }> {
+/** A port nothing listens on now, for a server process to take. */
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+export async function benchIngest(options: { batches?: number; concurrency?: number; processes?: number } = {}): Promise<{ name: string; figures: Record<string, string | number> }> {
   const batches = options.batches ?? Number(process.env.BENCH_INGEST_BATCHES ?? 300);
-  const concurrency = options.concurrency ?? Number(process.env.BENCH_INGEST_CONCURRENCY ?? 4);
+  // Server processes: `tally serve` API nodes (TALLY_WORKER=off), as a deployment on this machine would run
+  // one per core; 0 serves from this process instead (what BENCH_CPU_PROFILE profiles).
+  const processes = options.processes ?? Number(process.env.BENCH_INGEST_PROCESSES ?? 2);
+  const concurrency = options.concurrency ?? Number(process.env.BENCH_INGEST_CONCURRENCY ?? 4 * Math.max(1, processes));
   const clock = systemClock;
   const { database, url, drop } = await freshPgDatabase(clock);
-  const app = await buildServer({ database, clock, logger: createLogger({ level: 'silent', pretty: false }), version: 'bench' });
+  const app = processes === 0 ? await buildServer({ database, clock, logger: createLogger({ level: 'silent', pretty: false }), version: 'bench' }) : null;
+  const servers: ChildProcess[] = [];
   try {
     const ctx = { db: database.db, clock, actor: systemActor('bench') };
     await activateCatalogConfig(database.db, clock, readFileSync(new URL('../examples/billing.yaml', import.meta.url), 'utf8'), 'billing.yaml');
@@ -96,7 +117,14 @@ export async function benchIngest(options: { batches?: number; concurrency?: num
     const { secret } = await createInstanceKey(ctx, inst.id, 'bench');
     const customerIds: string[] = [];
     for (let i = 0; i < CUSTOMERS; i++) customerIds.push((await createCustomer(ctx, { instanceId: inst.id, externalId: `team_${i}`, currency: 'usd' })).id);
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const bases: string[] = [];
+    if (app) bases.push(await app.listen({ host: '127.0.0.1', port: 0 }));
+    const configPath = fileURLToPath(new URL('../examples/billing.yaml', import.meta.url));
+    for (let i = 0; i < processes; i++) {
+      const port = await freePort();
+      servers.push(await startTallyProcess('serve', { DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', TALLY_WORKER: 'off', TALLY_CONFIG: configPath }));
+      bases.push(`http://127.0.0.1:${port}`);
+    }
 
     const now = clock.now().getTime();
     const event = (n: number) => ({ id: `ev_${n}`, customer: customerIds[n % CUSTOMERS], metric: 'events', value: 1 + (n % 7), timestamp: new Date(now - (n % 86_400) * 1000).toISOString() });
@@ -104,7 +132,7 @@ export async function benchIngest(options: { batches?: number; concurrency?: num
     // events do. Repeating ids of batches still in flight would measure lock waits, not ingestion.
     const WARM = 5 * BATCH;
     for (let w = 0; w < WARM; w += BATCH) {
-      const res = await fetch(`${base}/v1/usage`, {
+      const res = await fetch(`${bases[(w / BATCH) % bases.length]}/v1/usage`, {
         method: 'POST',
         headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
         body: JSON.stringify({ events: Array.from({ length: BATCH }, (_, i) => event(w + i)) }),
@@ -126,10 +154,12 @@ export async function benchIngest(options: { batches?: number; concurrency?: num
     const profile = await startProfile(process.env.BENCH_CPU_PROFILE);
     const stats = await pgStats(database.db);
     const cpu0 = machineCpu();
-    const server0 = process.cpuUsage();
-    const load = await sendFromWorker(base, secret, bodies, concurrency);
+    const own0 = process.cpuUsage();
+    const servers0 = servers.map((p) => processCpuSeconds(p.pid));
+    const load = await sendFromWorker(bases, secret, bodies, concurrency);
     const cpu1 = machineCpu();
-    const serverCpu = process.cpuUsage(server0);
+    const ownCpu = process.cpuUsage(own0);
+    const serversCpu = servers.reduce((sum, p, i) => sum + processCpuSeconds(p.pid) - (servers0[i] ?? 0), 0);
     await profile.stop();
     await stats.print();
     const { accepted, duplicates } = load;
@@ -166,16 +196,20 @@ export async function benchIngest(options: { batches?: number; concurrency?: num
         httpEventsPerSecond: Math.round(httpRate),
         rawCopyRowsPerSecond: Math.round(copyRate),
         ratioToCopy: Number((httpRate / copyRate).toFixed(3)),
+        'server processes': processes === 0 ? 'this one' : processes,
+        'requests in flight': concurrency,
         // Where the CPU went during the HTTP phase: the machine as a whole (all cores, so 100% = every core
-        // busy) and this process (the server's event loop plus the client's worker thread).
+        // busy), the server processes, and this process (the client's worker thread, plus the server when
+        // it serves from here).
         'machine CPU busy during HTTP (%)': busyPercent(cpu0, cpu1),
         'CPU stolen by the host during HTTP (%)': stealPercent(cpu0, cpu1),
-        'this process CPU µs per event': Number((((serverCpu.user + serverCpu.system) / total)).toFixed(1)),
-        concurrency,
+        ...(processes > 0 ? { 'server processes CPU µs per event': Number(((serversCpu * 1e6) / total).toFixed(1)) } : {}),
+        'this process CPU µs per event': Number(((ownCpu.user + ownCpu.system) / total).toFixed(1)),
       },
     };
   } finally {
-    await app.close();
+    await app?.close();
+    await Promise.all(servers.map(stopProcess));
     await drop();
   }
 }

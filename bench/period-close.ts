@@ -10,9 +10,7 @@
  * record type (pg_walinspect); BENCH_AUTO_EXPLAIN=MS makes the server log the plan of every statement of the
  * workers slower than MS. BENCH_CLOSE_KEEP_SEED=1 keeps the seeded database for the next run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { activateCatalogConfig } from '../src/billing/catalog/catalog-versions.js';
 import { systemActor } from '../src/billing/context.js';
@@ -24,7 +22,7 @@ import { runDueJobs } from '../src/jobs/index.js';
 import { buildJobRegistry } from '../src/jobs/registry-default.js';
 import { ManualClock, systemClock } from '../src/shared/clock.js';
 import type { Db } from '../src/store/database.js';
-import { busyPercent, copyPgDatabase, freshPgDatabase, machineCpu, pgDatabaseExists, pgStats, stealPercent } from './support.js';
+import { busyPercent, copyPgDatabase, freshPgDatabase, machineCpu, pgDatabaseExists, pgStats, processCpuSeconds, startTallyProcess, stealPercent, stopProcess } from './support.js';
 
 const config = `
 version: 1
@@ -62,48 +60,9 @@ function lastMonth(now: Date): { start: Date; end: Date } {
 
 const rows = async <T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> => ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 
-/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
-function processCpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-  } catch {
-    return 0;
-  }
-}
-
 /** Starts a `tally worker` on the database and resolves once it says it is running. */
-function startWorkerProcess(url: string, concurrency: number): Promise<ChildProcess> {
-  const tally = fileURLToPath(new URL('../bin/tally.js', import.meta.url));
-  // BENCH_CPU_PROFILE_DIR=DIR: each worker writes a CPU profile there when it stops.
-  const profile = process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, tally, 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: url, TALLY_WORKER_CONCURRENCY: String(concurrency), TALLY_WORKER_POLL_MS: '50',
-      LOG_LEVEL: 'warn',
-      LOG_FORMAT: 'json',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('is running')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`tally worker exited (${code}) before it ran:\n${out}${err}`)));
-  });
-}
-
-async function stopWorkerProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
+const startWorkerProcess = (url: string, concurrency: number): Promise<ChildProcess> =>
+  startTallyProcess('worker', { DATABASE_URL: url, TALLY_WORKER_CONCURRENCY: String(concurrency), TALLY_WORKER_POLL_MS: '50' });
 
 type Ctx = Parameters<typeof createCustomer>[0];
 
@@ -248,7 +207,7 @@ export async function benchPeriodClose(options: { subscriptions?: number; proces
       },
     };
   } finally {
-    await Promise.all(workers.map(stopWorkerProcess));
+    await Promise.all(workers.map(stopProcess));
     await drop();
   }
 }

@@ -1,5 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
@@ -132,4 +134,42 @@ export async function pgStats(db: Database['db']): Promise<{ print(): Promise<vo
       }
     },
   };
+}
+
+/**
+ * Starts `tally <command>` (serve, worker) as its own process with `env` added, and resolves once it prints
+ * that it is running. BENCH_CPU_PROFILE_DIR=DIR makes it write a CPU profile there when it stops.
+ */
+export function startTallyProcess(command: string, env: Record<string, string>): Promise<ChildProcess> {
+  const tally = fileURLToPath(new URL('../bin/tally.js', import.meta.url));
+  const profile = process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, tally, command], { env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('is running')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`tally ${command} exited (${code}) before it ran:\n${out}${err}`)));
+  });
+}
+
+/** Stops a process started by startTallyProcess (SIGTERM) and waits for it to exit. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
+export function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
 }
