@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parsePrivateNetworks } from '../billing/webhooks/destination-policy.js';
 import { parseApprovalPolicy, type ApprovalPolicy } from '../billing/approvals/policy.js';
 import type { SellerDetails } from '../billing/invoices/pdf-view.js';
 import { readPaymentSettings, type PaymentSettings } from '../billing/providers/settings.js';
@@ -78,6 +79,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
   }
   // Checked here so a too-short password stops start-up before anything is created.
   if (env.TALLY_ADMIN_PASSWORD) checkPassword(env.TALLY_ADMIN_PASSWORD, 'TALLY_ADMIN_PASSWORD');
+  // Read where deliveries happen; checked here so a typo stops start-up instead of being taken as 'allow'.
+  parsePrivateNetworks(env.TALLY_WEBHOOK_PRIVATE_NETWORKS);
   return {
     host: env.HOST || '127.0.0.1',
     port,

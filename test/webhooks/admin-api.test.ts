@@ -58,6 +58,12 @@ describeDb('webhook endpoints API', (database) => {
       expect(r.statusCode, url).toBe(400);
       expect(r.json().error).toMatchObject({ code: 'url_invalid', param: 'url' });
     }
+    // A metadata service or other link-local address is refused outright (host names at each delivery).
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[fe80::1]/hook', 'http://0.0.0.0:8080/hook']) {
+      const r = await post({ url });
+      expect(r.statusCode, url).toBe(400);
+      expect(r.json().error).toMatchObject({ code: 'url_refused', param: 'url' });
+    }
     const unknown = await post({ enabled_events: ['invoice.paid', 'api_key.created'] });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error).toMatchObject({ code: 'event_type_unknown', param: 'enabled_events.1' });

@@ -4,7 +4,7 @@ import { webhookDeliveries } from '../../src/store/schema.js';
 import { claimJobs, DEFAULT_LEASE_MS } from '../../src/jobs/claim.js';
 import { executeJob } from '../../src/jobs/execute.js';
 import { buildJobRegistry } from '../../src/jobs/registry-default.js';
-import { postWebhook, prepareAttempt } from '../../src/billing/webhooks/dispatch.js';
+import { deliverOnce, postWebhook, prepareAttempt } from '../../src/billing/webhooks/dispatch.js';
 import { WEBHOOK_DELIVER_JOB, WEBHOOK_FAN_OUT_JOB } from '../../src/billing/webhooks/job-kinds.js';
 import { nominalRetryDelayMs, RETRY_WINDOW_MS, retryDelayMs } from '../../src/billing/webhooks/retry-schedule.js';
 import { pruneWebhookDeliveries } from '../../src/billing/webhooks/prune-deliveries.js';
@@ -196,6 +196,22 @@ describeDb('webhook delivery', (database) => {
     // The wait that would follow the last attempt (its own jittered delay, which may be as short as 80% of
     // the nominal one) runs past the window counted from the delivery's first attempt.
     expect(times.at(-1)! + retryDelayMs(d!.id, times.length) - d!.retryFrom.getTime()).toBeGreaterThan(RETRY_WINDOW_MS);
+  });
+
+  it('does not send to a refused destination: the attempt fails with the reason and is retried like any failure', async () => {
+    s = await scene(database());
+    const ep = await s.endpoint(); // the test receiver, on 127.0.0.1
+    await s.w.customer();
+    const { db } = database();
+    const clock = s.w.clock;
+    const [fan] = await claimJobs(db, clock, { workerId: 'w1', limit: 1, kinds: [WEBHOOK_FAN_OUT_JOB] });
+    expect((await executeJob({ db, clock, registry }, fan!)).outcome).toBe('succeeded');
+    const [job] = await claimJobs(db, clock, { workerId: 'w1', limit: 1, kinds: [WEBHOOK_DELIVER_JOB] });
+    const [d] = await s.deliveries(ep.id);
+    expect(await deliverOnce({ db, clock, actor: { type: 'system', id: 'test' } }, d!.id, job!.id, { privateNetworks: 'deny' })).toBe('retry_scheduled');
+    expect(s.receiver.requests).toHaveLength(0);
+    expect((await s.deliveries(ep.id))[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: null, lastError: 'not sent: 127.0.0.1 is a loopback or private address (TALLY_WEBHOOK_PRIVATE_NETWORKS=deny)' });
+    expect(await s.attempts(d!.id)).toMatchObject([{ attempt: 1, statusCode: null, responseExcerpt: null }]);
   });
 
   it('a receiver that does not answer in time counts as a failed attempt and is retried', async () => {

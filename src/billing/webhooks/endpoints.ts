@@ -14,6 +14,7 @@ import { enqueueJob } from '../../jobs/enqueue.js';
 import { clampLimit, toPage, type Page, type PageRequest } from '../pagination.js';
 import { isPublicEventType, PUBLIC_EVENT_TYPES } from './public-events.js';
 import { DELIVER_JOB_MAX_ATTEMPTS, WEBHOOK_DELIVER_JOB } from './job-kinds.js';
+import { literalAddress, privateNetworksSetting, refusedAddress } from './destination-policy.js';
 
 export const SECRET_PREFIX = 'whsec_';
 /** How long a rotated-out secret keeps signing, so receivers can switch without losing events. */
@@ -86,6 +87,10 @@ export function checkUrl(value: unknown): string {
   // Credentials in the URL would be shown in every list and log; put them in the path or use the signature.
   if (u.username !== '' || u.password !== '') throw invalid('url_invalid', 'Webhook URLs may not contain a user name or password.', 'url');
   if (u.hash !== '') throw invalid('url_invalid', 'Webhook URLs may not contain a fragment (#…).', 'url');
+  // An address written out is refused here already; host names are checked at every delivery attempt.
+  const literal = literalAddress(u);
+  const why = literal ? refusedAddress(literal, privateNetworksSetting()) : null;
+  if (why) throw invalid('url_refused', `Webhook URLs may not point at ${why}.`, 'url');
   return u.toString();
 }
 
