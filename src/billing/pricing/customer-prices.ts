@@ -7,7 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { anyOf } from '../../store/array-params.js';
 import type { Catalog, Price, Tier } from '../../core/catalog/model.js';
-import { Decimal } from '../../core/money/decimal.js';
+import { Decimal, normalizeCurrency } from '../../core/money/index.js';
 import { invalid } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { Db } from '../../store/database.js';
@@ -87,7 +87,7 @@ export async function createCustomerPrice(ctx: ServiceContext, input: NewCustome
       id: newId('price', now),
       customerId: input.customerId,
       productKey: input.productKey,
-      currency: input.currency,
+      currency: normalizeCurrency(input.currency), // as the catalog spells it, so ratingPriceFrom matches
       tiers: toStored(input.tiers),
       aggregation: input.aggregation ?? 'max',
       description: customDescription(input.validFrom),
@@ -128,10 +128,9 @@ export async function customerPricesInForce(db: Db, asks: readonly { customerId:
  */
 export function ratingPriceFrom(itemPrice: Price, inForce: readonly CustomerPrice[]): Price {
   if (!itemPrice.metered) return itemPrice;
-  // Currencies compare case-blind: the catalog spells them upper-case, API callers often lower.
-  const currency = itemPrice.currency.toLowerCase();
+  // Normalized again here for prices stored before createCustomerPrice normalized them (`usd` never matched).
   const cp = inForce
-    .filter((c) => c.productKey === itemPrice.productKey && c.currency.toLowerCase() === currency)
+    .filter((c) => c.productKey === itemPrice.productKey && normalizeCurrency(c.currency) === itemPrice.currency)
     .sort((a, b) => b.validFrom.getTime() - a.validFrom.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))[0];
   return cp ? asRatingPrice(itemPrice, cp) : itemPrice;
 }
