@@ -24,7 +24,7 @@ import { isTallyError } from '../../shared/errors.js';
 import { withDb, type ServiceContext } from '../context.js';
 import { getAvailableFeatures } from '../entitlements/entitlements.js';
 import { recordEvent } from '../events/record-event.js';
-import { privateNetworksSetting, refusedDestination, type Lookup, type PrivateNetworks } from './destination-policy.js';
+import { privateNetworksSetting, refusedDestination, type PrivateNetworks } from './destination-policy.js';
 import { endpointWants, signingSecrets } from './endpoints.js';
 import { DELIVER_JOB_MAX_ATTEMPTS, WEBHOOK_DELIVER_JOB } from './job-kinds.js';
 import { ENTITLEMENT_TRIGGERS, toPublicEvent } from './public-events.js';
@@ -202,8 +202,6 @@ export interface DeliverOptions {
   timeoutMs?: number;
   /** Default: TALLY_WEBHOOK_PRIVATE_NETWORKS (see destination-policy.ts). */
   privateNetworks?: PrivateNetworks;
-  /** How host names are resolved for the destination check (default: the system resolver). */
-  lookup?: Lookup;
 }
 
 /** What one `webhook.deliver` run did. */
@@ -221,7 +219,7 @@ export async function deliverOnce(ctx: ServiceContext, deliveryId: string, jobId
   const prepared = await prepareAttempt(ctx, deliveryId, jobId);
   if (typeof prepared === 'string') return prepared;
   // Checked at every attempt, so a name that comes to resolve to a refused address is caught then.
-  const refused = await refusedDestination(prepared.endpoint.url, options.privateNetworks ?? privateNetworksSetting(), options.lookup);
+  const refused = await refusedDestination(prepared.endpoint.url, options.privateNetworks ?? privateNetworksSetting());
   const result = refused
     ? { ok: false, statusCode: null, error: `not sent: ${refused}`, responseExcerpt: null, durationMs: 0 }
     : await postWebhook(prepared.endpoint.url, prepared.delivery.body, prepared.delivery.eventId, prepared.secrets, prepared.at, options.timeoutMs ?? webhookTimeoutMs());
