@@ -22,7 +22,7 @@ import { runDueJobs } from '../src/jobs/index.js';
 import { buildJobRegistry } from '../src/jobs/registry-default.js';
 import { ManualClock, systemClock } from '../src/shared/clock.js';
 import type { Db } from '../src/store/database.js';
-import { busyPercent, copyPgDatabase, freshPgDatabase, machineCpu, pgDatabaseExists, pgStats, processCpuSeconds, startTallyProcess, stealPercent, stopProcess } from './support.js';
+import { busyPercent, copyPgDatabase, freshPgDatabase, machineCpu, pgDatabaseExists, pgStats, processCpuSeconds, queryRows, startTallyProcess, stealPercent, stopProcess } from './support.js';
 
 const config = `
 version: 1
@@ -58,7 +58,6 @@ function lastMonth(now: Date): { start: Date; end: Date } {
   return { start: new Date(Date.UTC(y, m - 1, 1)), end: new Date(Date.UTC(y, m, 1)) };
 }
 
-const rows = async <T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> => ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 
 /** Starts a `tally worker` on the database and resolves once it says it is running. */
 const startWorkerProcess = (url: string, concurrency: number): Promise<ChildProcess> =>
@@ -124,7 +123,7 @@ async function release(db: Db, until: Date | null): Promise<void> {
   );
   // An index probe, not a count: polling must not cost the database what it is measuring.
   for (;;) {
-    const [left] = await rows<{ due: boolean }>(db, sql`select exists (select 1 from jobs where status = 'pending' and run_at <= now()) or exists (select 1 from jobs where status = 'running') as due`);
+    const [left] = await queryRows<{ due: boolean }>(db, sql`select exists (select 1 from jobs where status = 'pending' and run_at <= now()) or exists (select 1 from jobs where status = 'running') as due`);
     if (left?.due === false) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -170,20 +169,20 @@ export async function benchPeriodClose(options: { subscriptions?: number; proces
     }
     for (let p = 0; p < processes; p++) workers.push(await startWorkerProcess(url, concurrency));
     await release(ctx.db, period.end);
-    const [before] = await rows<{ n: number }>(ctx.db, sql`select count(*)::int as n from invoices where subscription_id is not null`);
+    const [before] = await queryRows<{ n: number }>(ctx.db, sql`select count(*)::int as n from invoices where subscription_id is not null`);
     const stats = await pgStats(ctx.db);
-    const [wal0] = await rows<{ lsn: string }>(ctx.db, sql`select pg_current_wal_lsn()::text as lsn`);
+    const [wal0] = await queryRows<{ lsn: string }>(ctx.db, sql`select pg_current_wal_lsn()::text as lsn`);
     const cpu0 = machineCpu();
     const own0 = workers.map((w) => processCpuSeconds(w.pid));
     const t1 = performance.now();
     await release(ctx.db, null);
     const closeSec = (performance.now() - t1) / 1000;
     const cpu1 = machineCpu();
-    const [wal] = await rows<{ bytes: string }>(ctx.db, sql`select pg_wal_lsn_diff(pg_current_wal_lsn(), ${wal0?.lsn ?? '0/0'}::pg_lsn)::text as bytes`);
+    const [wal] = await queryRows<{ bytes: string }>(ctx.db, sql`select pg_wal_lsn_diff(pg_current_wal_lsn(), ${wal0?.lsn ?? '0/0'}::pg_lsn)::text as bytes`);
     await stats.print();
     const workerCpu = workers.reduce((sum, w, i) => sum + processCpuSeconds(w.pid) - (own0[i] ?? 0), 0);
-    const [count] = await rows<{ n: number }>(ctx.db, sql`select count(*)::int as n from invoices where subscription_id is not null`);
-    const [failed] = await rows<{ n: number }>(ctx.db, sql`select count(*)::int as n from jobs where status = 'failed'`);
+    const [count] = await queryRows<{ n: number }>(ctx.db, sql`select count(*)::int as n from invoices where subscription_id is not null`);
+    const [failed] = await queryRows<{ n: number }>(ctx.db, sql`select count(*)::int as n from jobs where status = 'failed'`);
     const invoices = (count?.n ?? 0) - (before?.n ?? 0);
     const rate = invoices / closeSec;
     return {

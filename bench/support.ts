@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 import type { Clock } from '../src/shared/clock.js';
 import { openDatabase, type Database } from '../src/store/database.js';
@@ -104,11 +104,12 @@ export function stealPercent(a: CpuReading, b: CpuReading): number | string {
   return b.total > a.total ? Math.round((100 * (b.steal - a.steal)) / (b.total - a.total)) : 'n/a';
 }
 
-const tableOf = async (db: Database['db'], text: string): Promise<unknown[]> => ((await db.execute(sql.raw(text))) as unknown as { rows: unknown[] }).rows;
+/** The rows a raw SQL query answers, typed by the caller. */
+export const queryRows = async <T = unknown>(db: Database['db'], query: SQL): Promise<T[]> => ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 
 /**
  * BENCH_PG_STATS=1: PostgreSQL's own account of a timed phase, for finding where its share of the CPU
- * goes. `start()` before the phase, `print()` after: the top statements by time (pg_stat_statements, which
+ * goes. Call it before the phase and `print()` after: the top statements by time (pg_stat_statements, which
  * must be in the server's shared_preload_libraries) and the WAL written, by record type (pg_walinspect).
  * Does nothing without the variable.
  */
@@ -117,18 +118,18 @@ export async function pgStats(db: Database['db']): Promise<{ print(): Promise<vo
   await db.execute(sql`create extension if not exists pg_stat_statements`);
   await db.execute(sql`create extension if not exists pg_walinspect`);
   await db.execute(sql`select pg_stat_statements_reset()`);
-  const [start] = (await tableOf(db, 'select pg_current_wal_lsn()::text as lsn')) as { lsn: string }[];
+  const [start] = await queryRows<{ lsn: string }>(db, sql`select pg_current_wal_lsn()::text as lsn`);
   return {
     async print() {
       console.table(
-        await tableOf(
+        await queryRows(
           db,
-          `select calls, rows, round(total_exec_time) as exec_ms, round(total_plan_time) as plan_ms, wal_records, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
-           from pg_stat_statements order by total_exec_time + total_plan_time desc limit 25`,
+          sql.raw(`select calls, rows, round(total_exec_time) as exec_ms, round(total_plan_time) as plan_ms, wal_records, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
+           from pg_stat_statements order by total_exec_time + total_plan_time desc limit 25`),
         ),
       );
       try {
-        console.table(await tableOf(db, `select "resource_manager/record_type" as record, count, record_size, fpi_size from pg_get_wal_stats('${start?.lsn}', pg_current_wal_lsn(), true) where count > 0 order by combined_size desc limit 15`));
+        console.table(await queryRows(db, sql`select "resource_manager/record_type" as record, count, record_size, fpi_size from pg_get_wal_stats(${start?.lsn ?? '0/0'}::pg_lsn, pg_current_wal_lsn(), true) where count > 0 order by combined_size desc limit 15`));
       } catch (e) {
         console.log(`WAL by record type: not available (${String(e).split('\n')[0]})`);
       }
