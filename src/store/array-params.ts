@@ -16,7 +16,7 @@ export function anyOf(column: PgColumn, values: readonly unknown[]): SQL {
 }
 
 /** A value in the text form PostgreSQL reads inside an array literal, through the column's own mapping. */
-export function toArrayElement(column: PgColumn, value: unknown): string | null {
+function toArrayElement(column: PgColumn, value: unknown): string | null {
   if (value === null || value === undefined) return null;
   const mapped = column.mapToDriverValue(value);
   if (mapped === null || mapped === undefined) return null;
